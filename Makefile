@@ -1,0 +1,44 @@
+# hearth: the README's two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+BUILD ?= build
+APT_PACKAGES := g++ cmake make ninja-build pkg-config nodejs npm python3 python3-numpy git \
+  nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libcurl4-openssl-dev libgtest-dev \
+  libgmock-dev libbenchmark-dev tmux
+NPM_STAMP := tests/reference/node_modules/.installed
+
+.PHONY: deps build test test-asan demo clean
+
+# Installs only what is missing (needs root or sudo on a fresh Debian 12 machine).
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@$(MAKE) --no-print-directory $(NPM_STAMP)
+
+$(NPM_STAMP): tests/reference/package.json tests/reference/package-lock.json
+	# npm ci refuses this lock (node-llama-cpp lists prebuilt packages for platforms the registry does
+	# not serve here), so install from the lock with npm install; versions are pinned exactly.
+	cd tests/reference && npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+build: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+test-asan: deps
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEARTH_SANITIZE=address,undefined
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 1800
+
+demo: build
+	./tools/demo.sh $(BUILD)/hearth
+
+clean:
+	rm -rf $(BUILD) build-asan

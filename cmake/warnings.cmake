@@ -1,0 +1,9 @@
+# Warnings for our own targets; -Werror in CI (HEARTH_WERROR=ON by default).
+set(HEARTH_WARNINGS -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor -Wno-missing-field-initializers)
+if(HEARTH_WERROR)
+  list(APPEND HEARTH_WARNINGS -Werror)
+endif()
+if(HEARTH_SANITIZE)
+  add_compile_options(-fsanitize=${HEARTH_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${HEARTH_SANITIZE})
+endif()
