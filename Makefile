@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 BUILD ?= build
-APT_PACKAGES := g++ cmake make ninja-build pkg-config nodejs npm python3 python3-numpy git \
+APT_PACKAGES := g++ cmake make ninja-build pkg-config python3 python3-numpy git \
   nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libcurl4-openssl-dev libgtest-dev \
   libgmock-dev libbenchmark-dev tmux
 NPM_STAMP := tests/reference/node_modules/.installed
@@ -12,6 +12,7 @@ NPM_STAMP := tests/reference/node_modules/.installed
 # Installs only what is missing (needs root or sudo on a fresh Debian 12 machine).
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages: $$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -20,8 +21,8 @@ deps:
 	@$(MAKE) --no-print-directory $(NPM_STAMP)
 
 $(NPM_STAMP): tests/reference/package.json tests/reference/package-lock.json
-	# npm ci refuses this lock (node-llama-cpp lists prebuilt packages for platforms the registry does
-	# not serve here), so install from the lock with npm install; versions are pinned exactly.
+	@# npm ci refuses this lock (node-llama-cpp lists prebuilt packages for platforms the registry does
+	@# not serve here), so install from the lock with npm install; versions are pinned exactly.
 	cd tests/reference && npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
