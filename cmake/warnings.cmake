@@ -7,3 +7,6 @@ if(HEARTH_SANITIZE)
   add_compile_options(-fsanitize=${HEARTH_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${HEARTH_SANITIZE})
 endif()
+# Bit-exact reference dequantizers and reproducible results across ISAs: never let the compiler
+# fuse a*b+c on its own (GCC does by default on aarch64). SIMD kernels use explicit FMAs.
+add_compile_options(-ffp-contract=off)

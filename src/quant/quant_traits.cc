@@ -1,6 +1,7 @@
 #include "quant/quant_traits.h"
 
 #include <array>
+#include <optional>
 #include <string>
 
 #include "base/check.h"
