@@ -1,0 +1,86 @@
+// Kernel selection: one table row per weight type names its activation format and its scalar
+// and AVX2 dot kernels; FindVecDot resolves the row against the CPU once.
+#include "kernels/dispatch.h"
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+
+#include "base/cpu_features.h"
+
+namespace hearth {
+namespace {
+
+struct KernelRow {
+  GgmlType type;
+  GgmlType act_type;
+  VecDotFn scalar;             // never null
+  VecDotFn avx2;               // null: this type uses the scalar kernel everywhere (for now)
+  VecDot4Fn avx2_4 = nullptr;  // four-token twin of avx2 (prefill), optional
+};
+
+// Rows with a null avx2 (Q4_1, Q5_1, Q2_K, Q3_K, IQ4_XS) run their scalar kernel on every CPU.
+constexpr std::array kKernelRows = {
+    KernelRow{GgmlType::kF32, GgmlType::kF32, VecDotF32Ref, VecDotF32Avx2},
+    KernelRow{GgmlType::kF16, GgmlType::kF32, VecDotF16Ref, VecDotF16Avx2},
+    KernelRow{GgmlType::kBF16, GgmlType::kF32, VecDotBF16Ref, VecDotBF16Avx2},
+    KernelRow{GgmlType::kQ8_0, GgmlType::kQ8_0, VecDotQ8_0Ref, VecDotQ8_0Avx2, VecDot4Q8_0Avx2},
+    KernelRow{GgmlType::kQ4_0, GgmlType::kQ8_0, VecDotQ4_0Ref, VecDotQ4_0Avx2, VecDot4Q4_0Avx2},
+    KernelRow{GgmlType::kQ4_1, GgmlType::kQ8_0, VecDotQ4_1Ref, nullptr},
+    KernelRow{GgmlType::kQ5_0, GgmlType::kQ8_0, VecDotQ5_0Ref, VecDotQ5_0Avx2, VecDot4Q5_0Avx2},
+    KernelRow{GgmlType::kQ5_1, GgmlType::kQ8_0, VecDotQ5_1Ref, nullptr},
+    KernelRow{GgmlType::kIQ4_NL, GgmlType::kQ8_0, VecDotIQ4_NLRef, VecDotIQ4_NLAvx2,
+              VecDot4IQ4_NLAvx2},
+    KernelRow{GgmlType::kQ2_K, GgmlType::kQ8_K, VecDotQ2_KRef, nullptr},
+    KernelRow{GgmlType::kQ3_K, GgmlType::kQ8_K, VecDotQ3_KRef, nullptr},
+    KernelRow{GgmlType::kQ4_K, GgmlType::kQ8_K, VecDotQ4_KRef, VecDotQ4_KAvx2, VecDot4Q4_KAvx2},
+    KernelRow{GgmlType::kQ5_K, GgmlType::kQ8_K, VecDotQ5_KRef, VecDotQ5_KAvx2, VecDot4Q5_KAvx2},
+    KernelRow{GgmlType::kQ6_K, GgmlType::kQ8_K, VecDotQ6_KRef, VecDotQ6_KAvx2, VecDot4Q6_KAvx2},
+    KernelRow{GgmlType::kIQ4_XS, GgmlType::kQ8_K, VecDotIQ4_XSRef, nullptr},
+};
+constexpr size_t kNumRows = kKernelRows.size();
+
+// Resolved kernels for each row, per KernelIsa, filled once.
+struct Resolved {
+  std::array<VecDotKernel, kNumRows> best, scalar, avx2;
+  std::array<bool, kNumRows> has_avx2{};
+};
+
+Resolved Resolve() {
+  const CpuFeatures& cpu = GetCpuFeatures();
+  const bool avx2_ok = cpu.avx2 && cpu.fma && cpu.f16c;
+  // HEARTH_KERNELS=scalar: run the scalar integer kernels even where SIMD exists (tests the
+  // fallback that CPUs without AVX2 get).
+  const char* env = std::getenv("HEARTH_KERNELS");
+  const bool force_scalar = env != nullptr && std::strcmp(env, "scalar") == 0;
+  Resolved r;
+  for (size_t i = 0; i < kNumRows; ++i) {
+    const KernelRow& row = kKernelRows[i];
+    r.scalar[i] = {row.act_type, row.scalar, nullptr};
+    r.has_avx2[i] = avx2_ok && row.avx2 != nullptr;
+    r.avx2[i] = {row.act_type, r.has_avx2[i] ? row.avx2 : row.scalar,
+                 r.has_avx2[i] ? row.avx2_4 : nullptr};
+    r.best[i] = (r.has_avx2[i] && !force_scalar) ? r.avx2[i] : r.scalar[i];
+  }
+  return r;
+}
+
+}  // namespace
+
+const VecDotKernel* FindVecDot(GgmlType type, KernelIsa isa) {
+  static const Resolved resolved = Resolve();
+  for (size_t i = 0; i < kNumRows; ++i) {
+    if (kKernelRows[i].type != type) continue;
+    switch (isa) {
+      case KernelIsa::kBest:
+        return &resolved.best[i];
+      case KernelIsa::kScalar:
+        return &resolved.scalar[i];
+      case KernelIsa::kAvx2:
+        return resolved.has_avx2[i] ? &resolved.avx2[i] : nullptr;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace hearth

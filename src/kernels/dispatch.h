@@ -1,0 +1,25 @@
+// The only place that chooses between the scalar and ISA twins of each kernel (vec_dot.h), from
+// GetCpuFeatures() and the HEARTH_KERNELS environment variable, once per process.
+#pragma once
+
+#include "kernels/vec_dot.h"
+#include "tensor/dtype.h"
+
+namespace hearth {
+
+// How MatMul computes with one weight type.
+struct VecDotKernel {
+  GgmlType act_type;  // activation row format: kF32, kQ8_0 or kQ8_K
+  VecDotFn fn;
+  VecDot4Fn fn4;  // null: no four-token kernel, MatMul calls fn once per token
+};
+
+// Implementation sets a caller can ask for. kBest is what MatMul uses: the SIMD twin where the
+// CPU has it, unless HEARTH_KERNELS=scalar forces the scalar integer kernels.
+enum class KernelIsa { kBest, kScalar, kAvx2 };
+
+// nullptr when `type` has no kernel (or none for `isa` on this CPU; kAvx2 also returns nullptr
+// for types that only have a scalar kernel). Thread-safe; the choice is made once.
+const VecDotKernel* FindVecDot(GgmlType type, KernelIsa isa = KernelIsa::kBest);
+
+}  // namespace hearth

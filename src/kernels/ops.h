@@ -1,0 +1,30 @@
+// Element-wise and per-vector operations of the Gemma 4 forward pass (scalar, f32). The matrix
+// products that dominate the cost are in matmul.h; these are O(activations).
+#pragma once
+
+#include <cstdint>
+
+namespace hearth {
+
+// y = x * (mean(x^2) + eps)^-1/2 * w  (spec §e: weights used as stored, no +1); w may be null
+// for the weightless norms (V norm, router input). x and y may alias. Length n.
+void RmsNorm(const float* x, const float* w, float* y, int64_t n, float eps);
+
+// tanh-approximation GELU (spec §d, HF gelu_pytorch_tanh), computed exactly in f32.
+float Gelu(float x);
+
+// out[i] = Gelu(gate[i]) * up[i], length n (GeGLU, spec §d.10).
+void GeluMul(const float* gate, const float* up, float* out, int64_t n);
+
+// NEOX ("rotate-half") RoPE of one head vector in place (spec §d.4): pairs (i, i + n_rot/2) for
+// i < n_rot/2, angle pos * base^(-2i/n_rot) / freq_divisors[i] (null = all 1). Elements past
+// n_rot are left unchanged.
+void RopeNeox(float* v, int n_rot, int64_t pos, float base, const float* freq_divisors);
+
+// In-place softmax over n values (max-subtracted, f32).
+void Softmax(float* x, int64_t n);
+
+// c * tanh(x / c) for each element (final logit soft-cap, spec §d.13).
+void SoftCap(float* x, int64_t n, float cap);
+
+}  // namespace hearth

@@ -1,0 +1,71 @@
+// Per-type dot products of one weight row against one activation row: the inner kernels of
+// MatMul. Every kernel has a scalar twin in ref/ (also the fallback on CPUs without SIMD) and
+// optionally an ISA twin in x86/; dispatch.cc picks one. Only kernels/ and its tests include this.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "tensor/dtype.h"
+
+namespace hearth {
+
+// Dot of `n` elements (a multiple of the weight block): `w` points at a row of weight blocks,
+// `a` at the activation row in the format VecDotActivationType(weight type) names (f32 floats,
+// or Q8_0 / Q8_K blocks). Quantized kernels form each block's sum in int32 exactly (the scalar
+// and SIMD twins agree on every integer sum) and combine blocks in float.
+using VecDotFn = float (*)(int64_t n, const void* w, const void* a);
+
+// Four dots of one weight row against four activation rows at a + i * a_stride, written to
+// out[i * out_stride] (i < 4): prefill decodes each weight block once for four tokens. Each
+// result is bit-identical to VecDotFn on that row, so the tiling never changes the output.
+using VecDot4Fn = void (*)(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                           int64_t out_stride);
+
+// --- ref/vec_dot_ref.cc: floats and the 32-element formats (activations Q8_0). -------------
+float VecDotF32Ref(int64_t n, const void* w, const void* a);
+float VecDotF16Ref(int64_t n, const void* w, const void* a);
+float VecDotBF16Ref(int64_t n, const void* w, const void* a);
+float VecDotQ4_0Ref(int64_t n, const void* w, const void* a);
+float VecDotQ4_1Ref(int64_t n, const void* w, const void* a);
+float VecDotQ5_0Ref(int64_t n, const void* w, const void* a);
+float VecDotQ5_1Ref(int64_t n, const void* w, const void* a);
+float VecDotQ8_0Ref(int64_t n, const void* w, const void* a);
+float VecDotIQ4_NLRef(int64_t n, const void* w, const void* a);
+
+// --- ref/vec_dot_ref_k.cc: 256-element super-blocks (activations Q8_K). -------------------
+float VecDotQ2_KRef(int64_t n, const void* w, const void* a);
+float VecDotQ3_KRef(int64_t n, const void* w, const void* a);
+float VecDotQ4_KRef(int64_t n, const void* w, const void* a);
+float VecDotQ5_KRef(int64_t n, const void* w, const void* a);
+float VecDotQ6_KRef(int64_t n, const void* w, const void* a);
+float VecDotIQ4_XSRef(int64_t n, const void* w, const void* a);
+
+// --- x86/vec_dot_avx2.cc and x86/vec_dot_k_avx2.cc: AVX2 + FMA + F16C. Call only when
+// GetCpuFeatures() reports all three (dispatch.cc does). --------------------------------------
+float VecDotF32Avx2(int64_t n, const void* w, const void* a);
+float VecDotF16Avx2(int64_t n, const void* w, const void* a);
+float VecDotBF16Avx2(int64_t n, const void* w, const void* a);
+float VecDotQ4_0Avx2(int64_t n, const void* w, const void* a);
+float VecDotQ5_0Avx2(int64_t n, const void* w, const void* a);
+float VecDotQ8_0Avx2(int64_t n, const void* w, const void* a);
+float VecDotIQ4_NLAvx2(int64_t n, const void* w, const void* a);
+float VecDotQ4_KAvx2(int64_t n, const void* w, const void* a);
+float VecDotQ5_KAvx2(int64_t n, const void* w, const void* a);
+float VecDotQ6_KAvx2(int64_t n, const void* w, const void* a);
+void VecDot4Q4_0Avx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                     int64_t out_stride);
+void VecDot4Q5_0Avx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                     int64_t out_stride);
+void VecDot4Q8_0Avx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                     int64_t out_stride);
+void VecDot4IQ4_NLAvx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                       int64_t out_stride);
+void VecDot4Q4_KAvx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                     int64_t out_stride);
+void VecDot4Q5_KAvx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                     int64_t out_stride);
+void VecDot4Q6_KAvx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                     int64_t out_stride);
+
+}  // namespace hearth

@@ -1,0 +1,124 @@
+// Each SIMD dot kernel against its scalar integer twin on random rows of every type: the integer
+// block sums are identical, so the only difference allowed is float summation order.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernels/dispatch.h"
+#include "kernels/kernels_test_util.h"
+#include "quant/quant_traits.h"
+
+namespace hearth {
+namespace {
+
+class VecDotTest : public ::testing::TestWithParam<GgmlType> {};
+
+// Activation row of `cols` floats in the kernel's format.
+std::vector<uint8_t> Activations(GgmlType act_type, const std::vector<float>& x) {
+  const int64_t cols = static_cast<int64_t>(x.size());
+  std::vector<uint8_t> out(*RowBytes(act_type, cols));
+  if (act_type == GgmlType::kF32) {
+    std::memcpy(out.data(), x.data(), out.size());
+  } else {
+    QuantizeRow(act_type, x.data(), out.data(), cols);
+  }
+  return out;
+}
+
+// sum |w_j * a_j| in double over the dequantized rows: the scale of the float rounding error.
+double AbsDot(GgmlType type, const uint8_t* w, GgmlType act_type, const uint8_t* a, int64_t n) {
+  std::vector<float> wf(static_cast<size_t>(n)), af(static_cast<size_t>(n));
+  DequantizeRow(type, w, wf.data(), n);
+  DequantizeRow(act_type, a, af.data(), n);
+  double s = 0;
+  for (int64_t i = 0; i < n; ++i) s += std::fabs(static_cast<double>(wf[i]) * af[i]);
+  return s;
+}
+
+TEST_P(VecDotTest, SimdMatchesScalar) {
+  const GgmlType type = GetParam();
+  const VecDotKernel* scalar = FindVecDot(type, KernelIsa::kScalar);
+  ASSERT_NE(scalar, nullptr);
+  const VecDotKernel* simd = FindVecDot(type, KernelIsa::kAvx2);
+  if (simd == nullptr) GTEST_SKIP() << "no AVX2 kernel for this type on this CPU";
+  ASSERT_NE(simd->fn, scalar->fn);
+  const int64_t block = GetDtype(type).block_elems == 1 ? 256 : GetDtype(type).block_elems;
+  std::mt19937 rng(1234);
+  // Block multiples 1, 3, 7, 16, plus odd tails for the float kernels (8-wide and 32-wide loops).
+  std::vector<int64_t> sizes = {block, 3 * block, 7 * block, 16 * block};
+  if (GetDtype(type).block_elems == 1) sizes.insert(sizes.end(), {1, 7, 37, 1029});
+  for (const int64_t n : sizes) {
+    for (int trial = 0; trial < 20; ++trial) {
+      const std::vector<uint8_t> w = test::RandomRows(type, 1, n, rng);
+      const std::vector<uint8_t> a = Activations(scalar->act_type, test::RandomFloats(n, rng));
+      const float ref = scalar->fn(n, w.data(), a.data());
+      const float got = simd->fn(n, w.data(), a.data());
+      const double scale = AbsDot(type, w.data(), scalar->act_type, a.data(), n);
+      ASSERT_GT(scale, 0.0);
+      EXPECT_NEAR(got, ref, 1e-5 * scale) << "n=" << n << " trial=" << trial;
+    }
+  }
+}
+
+// The four-token kernel must give, bit for bit, what the one-token kernel gives for each token:
+// MatMul's results then do not depend on how tokens are grouped.
+TEST_P(VecDotTest, FourTokenKernelMatchesOneToken) {
+  const GgmlType type = GetParam();
+  const VecDotKernel* simd = FindVecDot(type, KernelIsa::kAvx2);
+  if (simd == nullptr || simd->fn4 == nullptr) GTEST_SKIP() << "no four-token kernel";
+  const int64_t block = GetDtype(type).block_elems;
+  std::mt19937 rng(77);
+  for (const int64_t n : {block, 3 * block, 9 * block}) {
+    const std::vector<uint8_t> w = test::RandomRows(type, 1, n, rng);
+    std::vector<std::vector<uint8_t>> rows;
+    for (int i = 0; i < 4; ++i)
+      rows.push_back(Activations(simd->act_type, test::RandomFloats(n, rng)));
+    // Four rows with a padded stride, as MatMul lays them out back to back.
+    const size_t stride = rows[0].size() + 8;
+    std::vector<uint8_t> packed(4 * stride);
+    for (int i = 0; i < 4; ++i)
+      std::memcpy(packed.data() + i * stride, rows[i].data(), rows[i].size());
+    float out[4 * 3];
+    simd->fn4(n, w.data(), packed.data(), stride, out, 3);
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_EQ(out[3 * i], simd->fn(n, w.data(), rows[i].data())) << "n=" << n << " row " << i;
+    }
+  }
+}
+
+// The scalar integer kernel against the float dot of the dequantized rows (double): they differ
+// only by float rounding, since both use the same quantized activations.
+TEST_P(VecDotTest, ScalarMatchesDequantizedDot) {
+  const GgmlType type = GetParam();
+  const VecDotKernel* scalar = FindVecDot(type, KernelIsa::kScalar);
+  ASSERT_NE(scalar, nullptr);
+  const int64_t block = GetDtype(type).block_elems == 1 ? 64 : GetDtype(type).block_elems;
+  std::mt19937 rng(99);
+  for (const int64_t n : {block, 5 * block}) {
+    for (int trial = 0; trial < 20; ++trial) {
+      const std::vector<uint8_t> w = test::RandomRows(type, 1, n, rng);
+      const std::vector<uint8_t> a = Activations(scalar->act_type, test::RandomFloats(n, rng));
+      std::vector<float> wf(static_cast<size_t>(n)), af(static_cast<size_t>(n));
+      DequantizeRow(type, w.data(), wf.data(), n);
+      DequantizeRow(scalar->act_type, a.data(), af.data(), n);
+      double exact = 0, scale = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        exact += static_cast<double>(wf[i]) * af[i];
+        scale += std::fabs(static_cast<double>(wf[i]) * af[i]);
+      }
+      const float got = scalar->fn(n, w.data(), a.data());
+      EXPECT_NEAR(got, exact, 1e-5 * scale) << "n=" << n << " trial=" << trial;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllTypes, VecDotTest, ::testing::ValuesIn(test::kAllTypes),
+                         [](const ::testing::TestParamInfo<GgmlType>& param_info) {
+                           return std::string(DtypeName(param_info.param));
+                         });
+
+}  // namespace
+}  // namespace hearth

@@ -1,0 +1,35 @@
+// Random-weight Gemma 4 GGUFs for tests and benchmarks (`hearth make-test-model`): the tiny
+// presets exercise every architectural feature at small size (e-tiny: Per-Layer Embeddings and
+// shared-KV layers; moe-tiny: experts + shared FFN, K=V full layers; dense-tiny: 5:1 pattern,
+// K=V, per-type KV heads), the real presets have the released shapes (e2b, e4b, 26b-a4b, 31b)
+// and are streamed to disk, never whole in memory. Weight scales keep activations near unit
+// variance, so logits are finite and non-degenerate.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace hearth {
+
+struct TestModelOptions {
+  std::string preset = "e-tiny";
+  std::string type = "f32";  // f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k q6_k iq4_nl iq4_xs q4_k_m q5_k_m
+  uint64_t seed = 1;
+  std::optional<int> ctx;     // context_length override
+  std::optional<int> window;  // sliding_window override
+  std::optional<int> n_layer, n_embd, n_ff;  // dimension overrides
+  std::string vocab_path;     // GGUF whose tokenizer.* keys are copied (required)
+  std::string out_path;
+};
+
+// Preset names, for help texts and errors.
+std::vector<std::string> TestModelPresets();
+
+// Writes the model; returns its size in bytes.
+Result<uint64_t> WriteTestModel(const TestModelOptions& options);
+
+}  // namespace hearth
