@@ -43,3 +43,16 @@ demo: build
 
 clean:
 	rm -rf $(BUILD) build-asan
+
+# libFuzzer targets (tests/fuzz; needs the Debian packages clang and libclang-rt-14-dev):
+# FUZZ_SECONDS per target, run one after another; non-zero exit on any finding.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := gguf_fuzz tokenizer_fuzz chat_template_fuzz output_parser_fuzz
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DHEARTH_FUZZ=ON -DHEARTH_BUILD_TESTS=OFF -DHEARTH_WERROR=OFF
+	cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS) make_seeds
+
+fuzz: fuzz-build
+	tests/fuzz/run_fuzzers.sh $(FUZZ_SECONDS) build-fuzz

@@ -1,6 +1,7 @@
 // GGUF reader/writer: round trip of every value type, and a suite of hostile files that must
 // each produce a clean error naming what is wrong.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
@@ -13,7 +14,8 @@ namespace hearth {
 namespace {
 
 std::string TempPath(const std::string& name) {
-  return std::string(::testing::TempDir()) + "/" + name;
+  // ctest runs each test in its own process, in parallel: keep their files apart.
+  return std::string(::testing::TempDir()) + "/" + std::to_string(getpid()) + "-" + name;
 }
 
 std::vector<uint8_t> ReadAll(const std::string& path) {

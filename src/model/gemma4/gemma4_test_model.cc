@@ -291,7 +291,9 @@ std::vector<std::string> TestModelPresets() {
 Result<uint64_t> WriteTestModel(const TestModelOptions& o) {
   HEARTH_ASSIGN_OR_RETURN(Shape shape, PresetShape(o.preset));
   HEARTH_ASSIGN_OR_RETURN(FileType ft, ParseFileType(o.type));
-  if (o.vocab_path.empty()) return InvalidArgument("--vocab FILE is required (a GGUF with the tokenizer to copy)");
+  if (o.vocab_path.empty() && o.n_vocab <= 0) {
+    return InvalidArgument("--vocab FILE is required (a GGUF with the tokenizer to copy)");
+  }
   if (o.out_path.empty()) return InvalidArgument("--out FILE is required");
   if (o.ctx) shape.ctx = *o.ctx;
   if (o.window) shape.window = *o.window;
@@ -308,17 +310,21 @@ Result<uint64_t> WriteTestModel(const TestModelOptions& o) {
     return InvalidArgument("--ctx and --window must be positive, --embd a positive multiple of 32");
   }
 
-  HEARTH_ASSIGN_OR_RETURN(GgufFile vocab, GgufFile::Open(o.vocab_path));
-  const GgufValue* tokens = vocab.Find("tokenizer.ggml.tokens");
-  if (tokens == nullptr || tokens->strings.empty()) {
-    return InvalidArgument(o.vocab_path + ": has no tokenizer.ggml.tokens to copy");
-  }
   GgufWriter w;
   WriteMetadata(w, shape, ft, o.preset);
-  for (const auto& [key, value] : vocab.metadata()) {
-    if (key.rfind("tokenizer.", 0) == 0) w.CopyValue(key, value);
+  int64_t n_vocab = o.n_vocab;
+  if (!o.vocab_path.empty()) {
+    HEARTH_ASSIGN_OR_RETURN(GgufFile vocab, GgufFile::Open(o.vocab_path));
+    const GgufValue* tokens = vocab.Find("tokenizer.ggml.tokens");
+    if (tokens == nullptr || tokens->strings.empty()) {
+      return InvalidArgument(o.vocab_path + ": has no tokenizer.ggml.tokens to copy");
+    }
+    for (const auto& [key, value] : vocab.metadata()) {
+      if (key.rfind("tokenizer.", 0) == 0) w.CopyValue(key, value);
+    }
+    n_vocab = static_cast<int64_t>(tokens->strings.size());
   }
-  const std::vector<TensorPlan> plan = PlanTensors(shape, ft, static_cast<int64_t>(tokens->strings.size()));
+  const std::vector<TensorPlan> plan = PlanTensors(shape, ft, n_vocab);
   uint64_t total = 0;
   for (const TensorPlan& t : plan) {
     HEARTH_ASSIGN_OR_RETURN(size_t n, w.AddTensor(t.name, t.ne, t.type));

@@ -22,7 +22,8 @@ struct TestModelOptions {
   std::optional<int> ctx;     // context_length override
   std::optional<int> window;  // sliding_window override
   std::optional<int> n_layer, n_embd, n_ff;  // dimension overrides
-  std::string vocab_path;     // GGUF whose tokenizer.* keys are copied (required)
+  std::string vocab_path;     // GGUF whose tokenizer.* keys are copied
+  int n_vocab = 0;            // without vocab_path: a model of this many rows and no tokenizer (unit tests)
   std::string out_path;
 };
 

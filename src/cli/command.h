@@ -1,0 +1,28 @@
+// The command registry of the `hearth` binary: each src/cli/cmd_*.cc adds one subcommand with
+// its flags (declared once, with help and defaults) and a Run function that returns the exit
+// code. Only main.cc turns that into a process exit.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+#include "base/status.h"
+
+namespace hearth::cli {
+
+using RunFn = std::function<int()>;
+
+// Registration hooks, one per subcommand; each returns the function to run when selected.
+RunFn AddMakeTestModelCommand(CLI::App& app);
+RunFn AddLogitsCommand(CLI::App& app);
+RunFn AddShowCommand(CLI::App& app);
+RunFn AddTokenizeCommand(CLI::App& app);
+RunFn AddPromptCommand(CLI::App& app);
+RunFn AddRunCommand(CLI::App& app);
+
+// Prints "hearth: <message>" to stderr and returns exit code 1.
+int Fail(const Status& status);
+
+}  // namespace hearth::cli

@@ -1,0 +1,162 @@
+// Self-consistency of the forward pass on small random models of every preset: prefill in one
+// batch, in odd-sized batches and token by token must give the same logits (this exercises the
+// sliding-window ring wrapping many times), rewinding the cache must reproduce the original
+// continuation, and bad inputs give errors. Agreement with llama.cpp is tested in
+// tests/conformance.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "model/gemma4/gemma4_model.h"
+#include "model/gemma4/gemma4_test_model.h"
+
+namespace hearth {
+namespace {
+
+constexpr int kVocab = 512;
+
+std::unique_ptr<Gemma4Model> MakeModel(const std::string& preset, const std::string& type) {
+  TestModelOptions o;
+  o.preset = preset;
+  o.type = type;
+  o.seed = 3;
+  o.window = 8;
+  o.n_vocab = kVocab;
+  // ctest runs tests in parallel processes: one file per process.
+  o.out_path = std::string(::testing::TempDir()) + "/fwd-" + preset + "-" + type + "-" + std::to_string(getpid()) + ".gguf";
+  Result<uint64_t> written = WriteTestModel(o);
+  EXPECT_TRUE(written.ok()) << written.error().message();
+  Result<std::unique_ptr<Gemma4Model>> m = Gemma4Model::Load(o.out_path);
+  EXPECT_TRUE(m.ok()) << m.error().message();
+  std::remove(o.out_path.c_str());  // the mapping stays valid after unlink
+  return m.ok() ? std::move(m).value() : nullptr;
+}
+
+std::vector<int32_t> Tokens(int n) {
+  std::vector<int32_t> t(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) t[static_cast<size_t>(i)] = (i * 37 + 11) % kVocab;
+  return t;
+}
+
+// All-position logits when the sequence is fed in batches of `batch` tokens.
+std::vector<float> RunBatched(const Gemma4Model& m, const std::vector<int32_t>& tokens, int batch, ThreadPool& pool) {
+  std::unique_ptr<KvCache> cache = m.NewCache(static_cast<int>(tokens.size()), batch);
+  std::vector<float> out;
+  for (size_t s = 0; s < tokens.size(); s += static_cast<size_t>(batch)) {
+    const size_t n = std::min(static_cast<size_t>(batch), tokens.size() - s);
+    std::vector<int> rows(n);
+    for (size_t i = 0; i < n; ++i) rows[i] = static_cast<int>(i);
+    std::vector<float> logits(n * static_cast<size_t>(m.n_vocab()));
+    Status st = m.Forward(std::span<const int32_t>(tokens.data() + s, n), *cache, rows, logits.data(), pool);
+    EXPECT_TRUE(st.ok()) << st.message();
+    out.insert(out.end(), logits.begin(), logits.end());
+  }
+  return out;
+}
+
+double RelL2(const std::vector<float>& a, const std::vector<float>& b) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    num += (a[i] - b[i]) * static_cast<double>(a[i] - b[i]);
+    den += static_cast<double>(b[i]) * b[i];
+  }
+  return std::sqrt(num / den);
+}
+
+class ForwardTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ForwardTest, BatchingDoesNotChangeLogits) {
+  std::unique_ptr<Gemma4Model> m = MakeModel(GetParam(), "f32");
+  ASSERT_NE(m, nullptr);
+  ThreadPool pool(2);
+  const std::vector<int32_t> tokens = Tokens(40);  // 5x the window of 8
+  const std::vector<float> whole = RunBatched(*m, tokens, 40, pool);
+  for (float v : whole) ASSERT_TRUE(std::isfinite(v));
+  for (int batch : {1, 3, 7}) {
+    const std::vector<float> split = RunBatched(*m, tokens, batch, pool);
+    ASSERT_EQ(split.size(), whole.size());
+    EXPECT_LT(RelL2(split, whole), 1e-5) << "batch " << batch;
+  }
+}
+
+TEST_P(ForwardTest, LogitsAreSoftCappedAndVaried) {
+  std::unique_ptr<Gemma4Model> m = MakeModel(GetParam(), "q8_0");
+  ASSERT_NE(m, nullptr);
+  ThreadPool pool(2);
+  const std::vector<float> logits = RunBatched(*m, Tokens(12), 12, pool);
+  double mean = 0, sq = 0;
+  for (float v : logits) {
+    ASSERT_LT(std::fabs(v), 30.0f);
+    mean += v;
+    sq += static_cast<double>(v) * v;
+  }
+  mean /= static_cast<double>(logits.size());
+  const double stddev = std::sqrt(sq / static_cast<double>(logits.size()) - mean * mean);
+  EXPECT_GT(stddev, 0.2);  // non-degenerate
+  EXPECT_LT(stddev, 10.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Presets, ForwardTest, ::testing::Values("e-tiny", "moe-tiny", "dense-tiny"));
+
+TEST(Forward, RewindReproducesTheContinuation) {
+  std::unique_ptr<Gemma4Model> m = MakeModel("e-tiny", "f32");
+  ASSERT_NE(m, nullptr);
+  ThreadPool pool(1);
+  const std::vector<int32_t> tokens = Tokens(30);
+  std::unique_ptr<KvCache> cache = m->NewCache(64, 8);
+  std::vector<float> first(static_cast<size_t>(m->n_vocab())), again(first.size());
+  const int last = 0;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    ASSERT_TRUE(m->Forward(std::span<const int32_t>(&tokens[i], 1), *cache, std::span<const int>(&last, 1),
+                           first.data(), pool).ok());
+  }
+  // Go back 5 positions (within max_batch, so the sliding rings still hold the window) and redo.
+  ASSERT_TRUE(cache->CanRewindTo(25));
+  EXPECT_FALSE(cache->CanRewindTo(10));
+  cache->set_n_past(25);
+  for (size_t i = 25; i < tokens.size(); ++i) {
+    ASSERT_TRUE(m->Forward(std::span<const int32_t>(&tokens[i], 1), *cache, std::span<const int>(&last, 1),
+                           again.data(), pool).ok());
+  }
+  EXPECT_EQ(first, again);
+}
+
+TEST(Forward, RejectsBadInputs) {
+  std::unique_ptr<Gemma4Model> m = MakeModel("dense-tiny", "f32");
+  ASSERT_NE(m, nullptr);
+  ThreadPool pool(1);
+  std::unique_ptr<KvCache> cache = m->NewCache(4, 4);
+  std::vector<float> logits(static_cast<size_t>(m->n_vocab()));
+  const int row = 0;
+  const int32_t bad = kVocab;
+  Status st = m->Forward(std::span<const int32_t>(&bad, 1), *cache, std::span<const int>(&row, 1), logits.data(), pool);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  const std::vector<int32_t> five = Tokens(5);
+  st = m->Forward(five, *cache, {}, logits.data(), pool);
+  EXPECT_FALSE(st.ok());
+  const std::vector<int32_t> four = Tokens(4);
+  ASSERT_TRUE(m->Forward(four, *cache, {}, logits.data(), pool).ok());
+  st = m->Forward(std::span<const int32_t>(four.data(), 1), *cache, {}, logits.data(), pool);
+  EXPECT_EQ(st.code(), StatusCode::kOutOfRange);
+}
+
+TEST(Forward, LoadRefusesInconsistentFiles) {
+  TestModelOptions o;
+  o.preset = "nope";
+  o.n_vocab = kVocab;
+  o.out_path = std::string(::testing::TempDir()) + "/nope.gguf";
+  EXPECT_FALSE(WriteTestModel(o).ok());
+  Result<std::unique_ptr<Gemma4Model>> missing = Gemma4Model::Load(std::string(::testing::TempDir()) + "/absent.gguf");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), StatusCode::kNotFound);
+  // The real vocab-only GGUF parses but has no tensors: the error names the missing tensor.
+  Result<std::unique_ptr<Gemma4Model>> vocab = Gemma4Model::Load(std::string(HEARTH_TESTDATA) + "/ggml-vocab-gemma-4.gguf");
+  ASSERT_FALSE(vocab.ok());
+  EXPECT_NE(vocab.error().message().find("token_embd.weight"), std::string::npos) << vocab.error().message();
+}
+
+}  // namespace
+}  // namespace hearth
