@@ -7,7 +7,7 @@ APT_PACKAGES := g++ cmake make ninja-build pkg-config python3 python3-numpy git 
   libgmock-dev libbenchmark-dev tmux
 NPM_STAMP := tests/reference/node_modules/.installed
 
-.PHONY: deps build test test-asan demo clean
+.PHONY: deps build test test-full test-asan demo clean
 
 # Installs only what is missing (needs root or sudo on a fresh Debian 12 machine).
 deps:
@@ -27,10 +27,16 @@ $(NPM_STAMP): tests/reference/package.json tests/reference/package-lock.json
 	touch $@
 
 build: deps
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DHEARTH_CONFORMANCE_FULL=OFF
 	cmake --build $(BUILD) -j $(JOBS)
 
 test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# Every tiny preset x every weight type against llama.cpp (about 40 minutes on 2 cores).
+test-full: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DHEARTH_CONFORMANCE_FULL=ON
+	cmake --build $(BUILD) -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 test-asan: deps

@@ -29,7 +29,7 @@ head -c 1000 "$VOCAB" > "$WORK/truncated.gguf"
   || { echo "FAIL setup: make-test-model"; exit 1; }
 
 expect_error unknown-flag "--bogus" "$HEARTH" run "$WORK/tiny.gguf" --bogus
-expect_error unknown-command "unknown" "$HEARTH" frobnicate
+expect_error unknown-command "subcommand" "$HEARTH" frobnicate
 expect_error missing-file "No such file" "$HEARTH" run "$WORK/absent.gguf" "hi"
 expect_error not-gguf "not a GGUF file" "$HEARTH" run "$WORK/text.gguf" "hi"
 expect_error truncated-gguf "truncated" "$HEARTH" show "$WORK/truncated.gguf"

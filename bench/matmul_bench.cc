@@ -1,10 +1,7 @@
-// Micro benchmark of MatMul (disabled by default; run with
-//   ./hearth_kernels_tests --gtest_also_run_disabled_tests --gtest_filter='*MatMulBench*').
+// Micro benchmark of MatMul (a benchmark, not a test; run build/bench/matmul_bench).
 // Reports GB/s of weight bytes streamed per second: decode is memory-bound, so this is the number
 // to hold against the machine's bandwidth. "hot" reuses one matrix (cache-resident when small),
 // "cold" rotates through copies totalling > 400 MB so every call reads from DRAM.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -60,7 +57,7 @@ void Bench(GgmlType type, int64_t rows, int64_t cols, int64_t n_tokens, bool col
   }
 }
 
-TEST(MatMulBench, DISABLED_DecodeAndPrefill) {
+void RunAll() {
   for (const GgmlType type : {GgmlType::kQ4_K, GgmlType::kQ6_K, GgmlType::kQ8_0}) {
     Bench(type, 2048, 2048, 1, false);
     Bench(type, 2048, 2048, 1, true);
@@ -71,3 +68,8 @@ TEST(MatMulBench, DISABLED_DecodeAndPrefill) {
 
 }  // namespace
 }  // namespace hearth
+
+int main() {
+  hearth::RunAll();
+  return 0;
+}
