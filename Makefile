@@ -55,7 +55,13 @@ clean:
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := gguf_fuzz tokenizer_fuzz chat_template_fuzz output_parser_fuzz
 .PHONY: fuzz fuzz-build
-fuzz-build:
+FUZZ_PACKAGES := clang libclang-rt-14-dev
+fuzz-build: deps
+	@missing=$$(for p in $(FUZZ_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DHEARTH_FUZZ=ON -DHEARTH_BUILD_TESTS=OFF -DHEARTH_WERROR=OFF
 	cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS) make_seeds

@@ -40,6 +40,7 @@ struct RunArgs {
   double temperature = -1, top_p = -1, min_p = -1, repeat_penalty = -1;
   int64_t seed = -1;
   bool think = false, no_think = false, hide_thinking = false, raw = false, json = false, verbose = false;
+  bool truncate = false;
 };
 
 // The state of one chat: options that /set can change and the conversation so far.
@@ -86,10 +87,39 @@ Result<std::vector<int32_t>> BuildPrompt(Chat& c, const std::string& user_text, 
   return tok.Encode(text, /*parse_special=*/true, /*add_bos=*/false);
 }
 
+// Drops the oldest exchange after any system message; false when there is none left.
+bool DropOldestTurn(nlohmann::ordered_json& messages) {
+  size_t first = 0;
+  while (first < messages.size() && messages[first].value("role", "") == "system") ++first;
+  if (first + 1 >= messages.size()) return false;
+  // A user message and everything up to the next user message (the replies and tool results).
+  size_t end = first + 1;
+  while (end < messages.size() && messages[end].value("role", "") != "user") ++end;
+  messages.erase(messages.begin() + static_cast<std::ptrdiff_t>(first), messages.begin() + static_cast<std::ptrdiff_t>(end));
+  return true;
+}
+
+// The prompt of the next turn; with --truncate, old turns are dropped until it fits with room
+// for a reply (a quarter of the context or num_predict, whichever is smaller).
+Result<std::vector<int32_t>> FittingPrompt(Chat& c, const std::string& user_text, std::string* suffix) {
+  const size_t ctx = static_cast<size_t>(c.session->n_ctx());
+  const size_t room = c.gen.num_predict >= 0 ? std::min<size_t>(ctx / 4, static_cast<size_t>(c.gen.num_predict)) : ctx / 4;
+  for (;;) {
+    HEARTH_ASSIGN_OR_RETURN(std::vector<int32_t> prompt, BuildPrompt(c, user_text, suffix));
+    if (prompt.size() + room <= ctx || !c.args.truncate || !DropOldestTurn(c.messages)) {
+      if (prompt.size() > ctx) {
+        return OutOfRange("prompt of " + std::to_string(prompt.size()) + " tokens does not fit the context of " +
+                          std::to_string(ctx) + " tokens" + (c.args.truncate ? "" : " (--truncate drops old turns)"));
+      }
+      return prompt;
+    }
+  }
+}
+
 // Runs one user turn; streams unless --json. Returns the process exit code.
 int Turn(Chat& c, const std::string& user_text) {
   std::string suffix;
-  Result<std::vector<int32_t>> prompt = BuildPrompt(c, user_text, &suffix);
+  Result<std::vector<int32_t>> prompt = FittingPrompt(c, user_text, &suffix);
   if (!prompt) return Fail(prompt.error());
   OutputParser parser({.return_thinking = true, .generation_prompt_suffix = suffix});
   std::string thinking, content;
@@ -350,6 +380,7 @@ RunFn AddRunCommand(CLI::App& app) {
   cmd->add_flag("--no-think", a->no_think, "Disable thinking");
   cmd->add_flag("--hide-thinking", a->hide_thinking, "Do not print the model's thinking");
   cmd->add_flag("--raw", a->raw, "Send PROMPT without the chat template");
+  cmd->add_flag("--truncate", a->truncate, "Drop the oldest turns when the conversation outgrows the context");
   cmd->add_flag("--json", a->json, "Print one JSON object with text, ids, thinking, tool_calls and timings");
   cmd->add_flag("--verbose", a->verbose, "Print timings after each reply");
   return [a] { return Run(*a); };

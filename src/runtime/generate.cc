@@ -17,8 +17,14 @@ double SecondsSince(Clock::time_point t0) {
 // (spec gemma4-chat-format.md: the budget is enforced by forcing `<channel|>`).
 class ThinkingBudget {
  public:
-  ThinkingBudget(const Tokenizer& tok, int budget)
-      : open_(tok.TokenId("<|channel>")), close_(tok.TokenId("<channel|>")), budget_(budget) {}
+  // `prompt` may end inside an open channel (templates pre-open one after tool results).
+  ThinkingBudget(const Tokenizer& tok, int budget, std::span<const int32_t> prompt)
+      : open_(tok.TokenId("<|channel>")), close_(tok.TokenId("<channel|>")), budget_(budget) {
+    for (int32_t id : prompt) {
+      if (id == open_) inside_ = true;
+      if (id == close_) inside_ = false;
+    }
+  }
 
   // Returns the token to emit instead of `id`.
   int32_t Filter(int32_t id) {
@@ -62,7 +68,7 @@ Result<GenerateResult> Generate(Session& session, const Tokenizer& tokenizer, st
   result.stats.prompt_seconds = SecondsSince(t_prompt);
 
   Sampler sampler(options.sampling);
-  ThinkingBudget budget(tokenizer, options.max_thinking_tokens);
+  ThinkingBudget budget(tokenizer, options.max_thinking_tokens, prompt);
   // Control markers stay in the text (the output parser needs them); stop strings are held
   // back until they are complete or ruled out.
   IncrementalDetokenizer detok(tokenizer, {.render_special = true, .hold_back = options.stop});
