@@ -261,6 +261,7 @@ void OutputParser::Run(bool final, ParseDelta& d) {
       case State::kThoughtHeader: progressed = StepThoughtHeader(final); break;
       case State::kThought: progressed = StepThought(final, d); break;
       case State::kCall: progressed = StepCall(final, d); break;
+      case State::kSkipCall: progressed = StepSkipCall(final); break;
       case State::kAfterCall: progressed = StepAfterCall(final); break;
     }
     if (!progressed) return;
@@ -361,13 +362,15 @@ bool OutputParser::StepThought(bool final, ParseDelta& d) {
 bool OutputParser::StepCall(bool final, ParseDelta& d) {
   std::string_view which;
   const size_t hit = FindFirst(buf_, kCallEnds, &which);
+  // The body so far, not counting a closer that may be arriving: the limit must not depend on
+  // how the text was chunked.
+  const size_t body = hit != std::string::npos ? hit : buf_.size() - (final ? 0 : PartialMarkerSuffix(buf_, kCallEnds));
+  if (body > opts_.max_call_bytes) {
+    d.errors.push_back(InvalidArgument("tool call longer than " + std::to_string(opts_.max_call_bytes) + " bytes"));
+    state_ = State::kSkipCall;  // drop the rest of the oversized call, never leak it as content
+    return true;
+  }
   if (hit == std::string::npos) {
-    if (buf_.size() > opts_.max_call_bytes) {
-      d.errors.push_back(InvalidArgument("tool call longer than " + std::to_string(opts_.max_call_bytes) + " bytes"));
-      buf_.clear();
-      state_ = State::kAfterCall;
-      return true;
-    }
     if (!final) return false;
     EmitCall(buf_, d);
     buf_.clear();
@@ -376,6 +379,19 @@ bool OutputParser::StepCall(bool final, ParseDelta& d) {
   }
   EmitCall(std::string_view(buf_).substr(0, hit), d);
   // Only our own closer is consumed; other enders are handled by the next state.
+  buf_.erase(0, which == kCallClose ? hit + which.size() : hit);
+  state_ = State::kAfterCall;
+  return true;
+}
+
+bool OutputParser::StepSkipCall(bool final) {
+  std::string_view which;
+  const size_t hit = FindFirst(buf_, kCallEnds, &which);
+  if (hit == std::string::npos) {
+    // Keep only what may be the start of an ender.
+    buf_.erase(0, buf_.size() - (final ? 0 : PartialMarkerSuffix(buf_, kCallEnds)));
+    return false;
+  }
   buf_.erase(0, which == kCallClose ? hit + which.size() : hit);
   state_ = State::kAfterCall;
   return true;

@@ -47,12 +47,13 @@ class OutputParser {
   ParseDelta Finish();
 
  private:
-  enum class State { kContent, kThoughtHeader, kThought, kCall, kAfterCall };
+  enum class State { kContent, kThoughtHeader, kThought, kCall, kSkipCall, kAfterCall };
   void Run(bool final, ParseDelta& d);
   bool StepContent(bool final, ParseDelta& d);
   bool StepThoughtHeader(bool final);
   bool StepThought(bool final, ParseDelta& d);
   bool StepCall(bool final, ParseDelta& d);
+  bool StepSkipCall(bool final);
   bool StepAfterCall(bool final);
   void EmitCall(std::string_view body, ParseDelta& d);
 

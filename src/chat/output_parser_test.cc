@@ -149,3 +149,24 @@ TEST(OutputParser, DeepNestingIsAnErrorNotACrash) {
 
 }  // namespace
 }  // namespace hearth
+
+namespace hearth {
+namespace {
+
+// A call over max_call_bytes is refused the same way however it arrives, and its body never
+// leaks into the content (found by tests/fuzz/output_parser_fuzz.cc).
+TEST(OutputParser, OversizedCallIsRefusedRegardlessOfChunking) {
+  ParserOptions opts;
+  opts.max_call_bytes = 4;
+  const Parsed p = CheckAllSplits("Before.<|tool_call>call:f{a:1}<tool_call|>After.", opts);
+  EXPECT_TRUE(p.calls.empty());
+  EXPECT_EQ(p.errors, 1u);
+  EXPECT_EQ(p.content.find("f{a"), std::string::npos) << p.content;
+  EXPECT_NE(p.content.find("Before."), std::string::npos);
+  EXPECT_NE(p.content.find("After."), std::string::npos);
+  opts.max_call_bytes = 64;
+  EXPECT_EQ(CheckAllSplits("<|tool_call>call:f{a:1}<tool_call|>", opts).calls.size(), 1u);
+}
+
+}  // namespace
+}  // namespace hearth

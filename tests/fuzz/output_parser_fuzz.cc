@@ -60,12 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 2: opts.generation_prompt_suffix = "<|channel>thought\n"; break;
     default: opts.generation_prompt_suffix = fdp.ConsumeRandomLengthString(64); break;
   }
-  // A tiny call limit still runs (for memory errors) but skips the chunking checks: a call body
-  // over max_call_bytes is accepted when it arrives in one Push and rejected, with its tail leaked
-  // into content, when streamed (OutputParser::StepCall checks the limit only while no closer is
-  // buffered). Reported; remove this exemption once fixed.
-  const bool small_limit = fdp.ConsumeBool();
-  if (small_limit) opts.max_call_bytes = fdp.ConsumeIntegralInRange<size_t>(0, 256);
+  // A tiny call limit exercises the oversized-call path, which must not depend on chunking either.
+  if (fdp.ConsumeBool()) opts.max_call_bytes = fdp.ConsumeIntegralInRange<size_t>(0, 256);
   const std::string text = fdp.ConsumeRandomLengthString(1 << 16);
   // Remaining bytes are chunk lengths (0..31, zero-length pushes included).
   std::vector<size_t> cuts;
@@ -73,7 +69,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const Collected whole = Parse(opts, text, {});
   const Collected chunked = Parse(opts, text, cuts);
-  if (small_limit) return 0;
   HEARTH_FUZZ_CHECK(whole.thinking == chunked.thinking, "thinking depends on chunking");
   HEARTH_FUZZ_CHECK(whole.content == chunked.content, "content depends on chunking");
   HEARTH_FUZZ_CHECK(whole.calls == chunked.calls, "tool calls depend on chunking");
