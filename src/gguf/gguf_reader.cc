@@ -10,7 +10,9 @@ constexpr uint32_t kMagic = 0x46554747;  // "GGUF" little-endian
 constexpr int kMaxArrayDepth = 8;
 constexpr int kMaxDims = 4;
 
-size_t ScalarSize(GgufValueType t) {
+}  // namespace
+
+size_t GgufScalarSize(GgufValueType t) {
   switch (t) {
     case GgufValueType::kUint8:
     case GgufValueType::kInt8:
@@ -28,6 +30,8 @@ size_t ScalarSize(GgufValueType t) {
   }
   return 0;
 }
+
+namespace {
 
 bool IsKnownType(uint32_t t) { return t <= static_cast<uint32_t>(GgufValueType::kFloat64); }
 
@@ -88,7 +92,7 @@ Status ReadArray(Cursor& cur, const std::string& key, int depth, GgufValue* out)
   }
   out->array_type = static_cast<GgufValueType>(elem_type);
   out->array_size = count;
-  const size_t elem = ScalarSize(out->array_type);
+  const size_t elem = GgufScalarSize(out->array_type);
   if (elem > 0) {
     if (count > cur.remaining() / elem) {
       return CorruptFile("key " + key + ": array of " + std::to_string(count) +
@@ -128,7 +132,7 @@ Status ReadValue(Cursor& cur, GgufValueType type, const std::string& key, int de
     return Status::Ok();
   }
   if (type == GgufValueType::kArray) return ReadArray(cur, key, depth, out);
-  const size_t n = ScalarSize(type);
+  const size_t n = GgufScalarSize(type);
   if (cur.remaining() < n) return Truncated("key " + key);
   const uint8_t* p = cur.here();
   (void)cur.Skip(n);
@@ -201,7 +205,7 @@ bool GgufValue::is_integer() const {
 }
 
 int64_t GgufValue::ArrayInt(uint64_t index) const {
-  const uint8_t* p = array_data + index * ScalarSize(array_type);
+  const uint8_t* p = array_data + index * GgufScalarSize(array_type);
   switch (array_type) {
     case GgufValueType::kUint8:
     case GgufValueType::kBool: return LoadAs<uint8_t>(p);
@@ -219,7 +223,7 @@ int64_t GgufValue::ArrayInt(uint64_t index) const {
 }
 
 double GgufValue::ArrayFloat(uint64_t index) const {
-  const uint8_t* p = array_data + index * ScalarSize(array_type);
+  const uint8_t* p = array_data + index * GgufScalarSize(array_type);
   if (array_type == GgufValueType::kFloat32) {
     float f;
     std::memcpy(&f, p, 4);

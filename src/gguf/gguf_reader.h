@@ -36,6 +36,8 @@ enum class GgufValueType : uint32_t {
 };
 
 std::string_view GgufValueTypeName(GgufValueType type);
+// Bytes of one scalar of `type`; 0 for strings and arrays.
+size_t GgufScalarSize(GgufValueType type);
 
 // One metadata value. Strings point into the mapping (zero-copy). Arrays of scalars keep a
 // pointer to their packed little-endian elements; arrays of strings or arrays keep parsed items.

@@ -25,23 +25,6 @@ void PutString(std::vector<uint8_t>& out, std::string_view s) {
   PutBytes(out, s.data(), s.size());
 }
 
-size_t ScalarBytes(GgufValueType t) {
-  switch (t) {
-    case GgufValueType::kUint8:
-    case GgufValueType::kInt8:
-    case GgufValueType::kBool: return 1;
-    case GgufValueType::kUint16:
-    case GgufValueType::kInt16: return 2;
-    case GgufValueType::kUint32:
-    case GgufValueType::kInt32:
-    case GgufValueType::kFloat32: return 4;
-    case GgufValueType::kUint64:
-    case GgufValueType::kInt64:
-    case GgufValueType::kFloat64: return 8;
-    default: return 0;
-  }
-}
-
 // Encodes the payload (without the leading type) of a value as read by the reader.
 void EncodePayload(std::vector<uint8_t>& out, const GgufValue& v) {
   switch (v.type) {
@@ -54,7 +37,7 @@ void EncodePayload(std::vector<uint8_t>& out, const GgufValue& v) {
       } else if (v.array_type == GgufValueType::kArray) {
         for (const GgufValue& item : v.items) EncodePayload(out, item);
       } else {
-        PutBytes(out, v.array_data, static_cast<size_t>(v.array_size) * ScalarBytes(v.array_type));
+        PutBytes(out, v.array_data, static_cast<size_t>(v.array_size) * GgufScalarSize(v.array_type));
       }
       return;
     }
@@ -65,7 +48,7 @@ void EncodePayload(std::vector<uint8_t>& out, const GgufValue& v) {
     default: {
       // Integers: write the low bytes of the widened value (little-endian).
       const int64_t i = v.i;
-      PutBytes(out, &i, ScalarBytes(v.type));
+      PutBytes(out, &i, GgufScalarSize(v.type));
       return;
     }
   }
