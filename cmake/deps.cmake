@@ -2,6 +2,9 @@
 find_package(Threads REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
+# cpp-httplib (libcpp-httplib-dev) ships only a pkg-config file, no CMake package.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(httplib REQUIRED IMPORTED_TARGET cpp-httplib)
 if(HEARTH_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

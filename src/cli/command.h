@@ -21,6 +21,8 @@ RunFn AddShowCommand(CLI::App& app);
 RunFn AddTokenizeCommand(CLI::App& app);
 RunFn AddPromptCommand(CLI::App& app);
 RunFn AddRunCommand(CLI::App& app);
+RunFn AddServeCommand(CLI::App& app);
+RunFn AddBenchCommand(CLI::App& app);
 
 // Prints "hearth: <message>" to stderr and returns exit code 1.
 int Fail(const Status& status);

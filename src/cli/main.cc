@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   add(hearth::cli::AddTokenizeCommand);
   add(hearth::cli::AddPromptCommand);
   add(hearth::cli::AddRunCommand);
+  add(hearth::cli::AddServeCommand);
+  add(hearth::cli::AddBenchCommand);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,105 @@
+// `hearth serve --model FILE`: the Ollama and OpenAI HTTP APIs for one model file.
+// Address from --host, else HEARTH_HOST, else OLLAMA_HOST, else 127.0.0.1:11434.
+// Environment: HEARTH_MAX_QUEUE (waiting requests before 503, default 8), HEARTH_ORIGINS
+// (comma-separated browser origins allowed by CORS). SIGINT/SIGTERM stop it cleanly.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "cli/command.h"
+#include "runtime/model_bundle.h"
+#include "server/engine.h"
+#include "server/server.h"
+
+namespace hearth::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnStopSignal(int) { g_stop.store(true); }
+
+struct ServeArgs {
+  std::string model, name, host;
+  int ctx = 0, threads = 0;
+};
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+int Serve(const ServeArgs& a) {
+  server::ServerOptions sopts;
+  std::string addr = !a.host.empty() ? a.host : !Env("HEARTH_HOST").empty() ? Env("HEARTH_HOST") : Env("OLLAMA_HOST");
+  if (Status st = server::ParseHostPort(addr, &sopts.host, &sopts.port); !st.ok()) return Fail(st);
+  std::stringstream origins(Env("HEARTH_ORIGINS"));
+  for (std::string o; std::getline(origins, o, ',');) {
+    if (!o.empty()) sopts.origins.push_back(o);
+  }
+  server::EngineOptions eopts;
+  eopts.path = a.model;
+  eopts.name = a.name.empty() ? std::filesystem::path(a.model).stem().string() : a.name;
+  eopts.default_ctx = a.ctx;
+  eopts.threads = a.threads;
+  if (const std::string q = Env("HEARTH_MAX_QUEUE"); !q.empty()) {
+    char* end = nullptr;
+    const long v = std::strtol(q.c_str(), &end, 10);
+    if (*end != '\0' || v < 0 || v > 100000)
+      return Fail(InvalidArgument("HEARTH_MAX_QUEUE: '" + q + "' is not a count"));
+    eopts.max_queue = static_cast<int>(v);
+  }
+  Result<ModelBundle> bundle = LoadModelBundle(a.model);
+  if (!bundle) return Fail(bundle.error());
+  if (a.ctx > bundle->model->hparams().n_ctx_train) {
+    return Fail(InvalidArgument("--ctx " + std::to_string(a.ctx) + " exceeds the model's context length " +
+                                std::to_string(bundle->model->hparams().n_ctx_train)));
+  }
+  server::Engine engine(std::move(*bundle), eopts);
+  server::HttpServer http(engine, sopts);
+
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done.load()) {
+      if (g_stop.load()) {
+        engine.Shutdown();
+        http.Stop();
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  Status st = http.Listen();
+  done.store(true);
+  watcher.join();
+  if (!st.ok()) return Fail(st);
+  std::fprintf(stderr, "hearth: stopped\n");
+  return 0;
+}
+
+}  // namespace
+
+RunFn AddServeCommand(CLI::App& app) {
+  auto a = std::make_shared<ServeArgs>();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve the Ollama and OpenAI HTTP APIs for one model file");
+  cmd->add_option("--model,-m", a->model, "GGUF model file")->required();
+  cmd->add_option("--name", a->name, "The model's name in the API (default: the file name without .gguf)");
+  cmd->add_option("--host", a->host, "host:port to listen on (default: HEARTH_HOST, OLLAMA_HOST, 127.0.0.1:11434)");
+  cmd->add_option("--ctx", a->ctx, "Default context length (default: min(4096, the model's))")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--threads,-t", a->threads, "Threads (default: physical cores)")->check(CLI::PositiveNumber);
+  return [a] { return Serve(*a); };
+}
+
+}  // namespace hearth::cli

@@ -1,0 +1,115 @@
+// HttpServer: address parsing, limits, CORS and the error bodies httplib produces itself
+// (404 unknown path, 413 body too large).
+#include "server/server.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "server/http_util.h"
+#include "server/routes.h"
+
+namespace hearth::server {
+
+Status ParseHostPort(const std::string& text, std::string* host, int* port) {
+  std::string s = text;
+  for (const char* scheme : {"http://", "https://"}) {
+    if (s.rfind(scheme, 0) == 0) s = s.substr(std::string(scheme).size());
+  }
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  if (s.empty()) return Status::Ok();
+  std::string h = s, p;
+  if (s.front() == '[') {  // [v6]:port
+    const size_t close = s.find(']');
+    if (close == std::string::npos) return InvalidArgument("bad address '" + text + "'");
+    h = s.substr(1, close - 1);
+    if (close + 1 < s.size()) {
+      if (s[close + 1] != ':') return InvalidArgument("bad address '" + text + "'");
+      p = s.substr(close + 2);
+    }
+  } else if (const size_t colon = s.find(':');
+             colon != std::string::npos && s.find(':', colon + 1) == std::string::npos) {
+    h = s.substr(0, colon);
+    p = s.substr(colon + 1);
+  }
+  if (!p.empty()) {
+    char* end = nullptr;
+    const long v = std::strtol(p.c_str(), &end, 10);
+    if (*end != '\0' || v < 0 || v > 65535) return InvalidArgument("bad port in '" + text + "'");
+    *port = static_cast<int>(v);
+  }
+  if (!h.empty()) *host = h;
+  return Status::Ok();
+}
+
+HttpServer::HttpServer(Engine& engine, ServerOptions opts) : engine_(engine), opts_(std::move(opts)) {
+  http_.set_payload_max_length(opts_.max_body_bytes);
+  http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    const std::string origin = req.get_header_value("Origin");
+    if (origin.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (OriginAllowed(origin)) {
+      res.set_header("Access-Control-Allow-Origin", origin);
+      res.set_header("Vary", "Origin");
+      res.set_header("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS, HEAD");
+      const std::string asked = req.get_header_value("Access-Control-Request-Headers");
+      res.set_header("Access-Control-Allow-Headers", asked.empty() ? "Authorization, Content-Type" : asked);
+    }
+    if (req.method == "OPTIONS") {
+      res.status = OriginAllowed(origin) ? 204 : 403;
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Errors httplib raises itself (no route, 413) get a JSON body; ours already have one.
+  http_.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty() || res.status == 204) return httplib::Server::HandlerResponse::Unhandled;
+    std::string message = res.status == 404   ? "404 page not found"
+                          : res.status == 413 ? "request body too large"
+                                              : "HTTP " + std::to_string(res.status);
+    if (req.path.rfind("/v1/", 0) == 0) {
+      res.set_content(
+          Dump(Json{
+              {"error",
+               {{"message", message}, {"type", "invalid_request_error"}, {"param", nullptr}, {"code", res.status}}}}),
+          "application/json");
+    } else {
+      res.set_content(Dump(Json{{"error", message}}), "application/json");
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  RegisterNativeRoutes(http_, engine_);
+  RegisterOpenAiRoutes(http_, engine_);
+}
+
+bool HttpServer::OriginAllowed(const std::string& origin) const {
+  for (const std::string& allowed : opts_.origins) {
+    if (allowed == "*" || allowed == origin) return true;
+  }
+  // Same origin: the page was served from this address (loopback names included).
+  const std::string port = std::to_string(opts_.port);
+  for (const char* host : {"127.0.0.1", "localhost"}) {
+    std::string own("http://");
+    own.append(host).append(":").append(port);
+    if (origin == own) return true;
+  }
+  std::string own("http://");
+  own.append(opts_.host).append(":").append(port);
+  return origin == own;
+}
+
+Status HttpServer::Listen() {
+  if (!http_.bind_to_port(opts_.host, opts_.port)) {
+    return IoError("cannot listen on " + opts_.host + ":" + std::to_string(opts_.port) +
+                   " (address in use or not local?)");
+  }
+  std::fprintf(stderr, "hearth: serving %s on http://%s:%d\n", engine_.FullName().c_str(), opts_.host.c_str(),
+               opts_.port);
+  if (!http_.listen_after_bind() && !stopping_.load()) return IoError("the HTTP server stopped with an error");
+  return Status::Ok();
+}
+
+void HttpServer::Stop() {
+  stopping_.store(true);
+  http_.stop();
+}
+
+}  // namespace hearth::server
