@@ -3,7 +3,7 @@
 // tests/reference/llama_ref.mjs has no `bench` mode. Same protocol as `hearth bench`:
 //   pp: one prompt of --pp random token ids on an empty sequence (batch = min(pp, 512)), timed until
 //       the first sampled token (llama.cpp computes the last row's logits, like hearth);
-//   tg: --tg single-token steps on an empty sequence, each step's logits argmax-sampled natively and fed back.
+//   tg: --tg single-token steps on an empty sequence (random ids, like hearth bench), each step sampled natively.
 // One warm-up of each, then --reps timed runs. KV cache f32 and flash attention off (hearth's layout).
 //   node bench/llama_bench.mjs --model M.gguf --pp 128 --tg 32 --reps 3 --threads 2
 // Prints one JSON line {prefill_tps, prefill_tps_stddev, decode_tps, decode_tps_stddev, ...}.
@@ -52,7 +52,7 @@ const seq = context.getSequence();
 const next = rng(1234);
 const pick = () => next() % nVocab;
 const prompt = Array.from({ length: pp }, pick);
-const first = pick();
+const gen = Array.from({ length: tg }, pick);
 const sampling = { temperature: 0 };
 
 async function runPrefill(tokens) {
@@ -65,22 +65,21 @@ async function runPrefill(tokens) {
     return s;
 }
 
-async function runDecode(n) {
+// Each step evaluates one token and samples the next natively (greedy), as a chat decode does:
+// the output head runs every step, and no logits are copied into JavaScript.
+async function runDecode(tokens) {
     await seq.clearHistory();
     const t0 = performance.now();
-    const it = seq.evaluate([first], sampling);
-    for (let i = 0; i < n; i++) await it.next();
-    const s = (performance.now() - t0) / 1000;
-    await it.return();
-    return s;
+    for (const t of tokens) await seq.controlledEvaluate([[t, { generateNext: { token: true } }]]);
+    return (performance.now() - t0) / 1000;
 }
 
 if (pp > 0) await runPrefill(prompt.slice(0, Math.min(pp, 16)));
-if (tg > 0) await runDecode(Math.min(tg, 2));
+if (tg > 0) await runDecode(gen.slice(0, Math.min(tg, 2)));
 const ppS = [], tgS = [];
 for (let r = 0; r < reps; r++) {
     if (pp > 0) ppS.push(pp / await runPrefill(prompt));
-    if (tg > 0) tgS.push(tg / await runDecode(tg));
+    if (tg > 0) tgS.push(tg / await runDecode(gen));
 }
 const a = stats(ppS), b = stats(tgS);
 console.log(JSON.stringify({

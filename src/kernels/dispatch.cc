@@ -15,28 +15,28 @@ struct KernelRow {
   GgmlType type;
   GgmlType act_type;
   VecDotFn scalar;             // never null
-  VecDotFn avx2;               // null: this type uses the scalar kernel everywhere (for now)
+  VecDotFn avx2;               // null: this type uses the scalar kernel everywhere
   VecDot4Fn avx2_4 = nullptr;  // four-token twin of avx2 (prefill), optional
 };
 
-// Rows with a null avx2 (Q4_1, Q5_1, Q2_K, Q3_K, IQ4_XS) run their scalar kernel on every CPU.
 constexpr std::array kKernelRows = {
     KernelRow{GgmlType::kF32, GgmlType::kF32, VecDotF32Ref, VecDotF32Avx2},
     KernelRow{GgmlType::kF16, GgmlType::kF32, VecDotF16Ref, VecDotF16Avx2},
     KernelRow{GgmlType::kBF16, GgmlType::kF32, VecDotBF16Ref, VecDotBF16Avx2},
     KernelRow{GgmlType::kQ8_0, GgmlType::kQ8_0, VecDotQ8_0Ref, VecDotQ8_0Avx2, VecDot4Q8_0Avx2},
     KernelRow{GgmlType::kQ4_0, GgmlType::kQ8_0, VecDotQ4_0Ref, VecDotQ4_0Avx2, VecDot4Q4_0Avx2},
-    KernelRow{GgmlType::kQ4_1, GgmlType::kQ8_0, VecDotQ4_1Ref, nullptr},
+    KernelRow{GgmlType::kQ4_1, GgmlType::kQ8_0, VecDotQ4_1Ref, VecDotQ4_1Avx2, VecDot4Q4_1Avx2},
     KernelRow{GgmlType::kQ5_0, GgmlType::kQ8_0, VecDotQ5_0Ref, VecDotQ5_0Avx2, VecDot4Q5_0Avx2},
-    KernelRow{GgmlType::kQ5_1, GgmlType::kQ8_0, VecDotQ5_1Ref, nullptr},
+    KernelRow{GgmlType::kQ5_1, GgmlType::kQ8_0, VecDotQ5_1Ref, VecDotQ5_1Avx2, VecDot4Q5_1Avx2},
     KernelRow{GgmlType::kIQ4_NL, GgmlType::kQ8_0, VecDotIQ4_NLRef, VecDotIQ4_NLAvx2,
               VecDot4IQ4_NLAvx2},
-    KernelRow{GgmlType::kQ2_K, GgmlType::kQ8_K, VecDotQ2_KRef, nullptr},
-    KernelRow{GgmlType::kQ3_K, GgmlType::kQ8_K, VecDotQ3_KRef, nullptr},
+    KernelRow{GgmlType::kQ2_K, GgmlType::kQ8_K, VecDotQ2_KRef, VecDotQ2_KAvx2, VecDot4Q2_KAvx2},
+    KernelRow{GgmlType::kQ3_K, GgmlType::kQ8_K, VecDotQ3_KRef, VecDotQ3_KAvx2, VecDot4Q3_KAvx2},
     KernelRow{GgmlType::kQ4_K, GgmlType::kQ8_K, VecDotQ4_KRef, VecDotQ4_KAvx2, VecDot4Q4_KAvx2},
     KernelRow{GgmlType::kQ5_K, GgmlType::kQ8_K, VecDotQ5_KRef, VecDotQ5_KAvx2, VecDot4Q5_KAvx2},
     KernelRow{GgmlType::kQ6_K, GgmlType::kQ8_K, VecDotQ6_KRef, VecDotQ6_KAvx2, VecDot4Q6_KAvx2},
-    KernelRow{GgmlType::kIQ4_XS, GgmlType::kQ8_K, VecDotIQ4_XSRef, nullptr},
+    KernelRow{GgmlType::kIQ4_XS, GgmlType::kQ8_K, VecDotIQ4_XSRef, VecDotIQ4_XSAvx2,
+              VecDot4IQ4_XSAvx2},
 };
 constexpr size_t kNumRows = kKernelRows.size();
 

@@ -41,18 +41,23 @@ float VecDotQ5_KRef(int64_t n, const void* w, const void* a);
 float VecDotQ6_KRef(int64_t n, const void* w, const void* a);
 float VecDotIQ4_XSRef(int64_t n, const void* w, const void* a);
 
-// --- x86/vec_dot_avx2.cc and x86/vec_dot_k_avx2.cc: AVX2 + FMA + F16C. Call only when
+// --- x86/vec_dot_avx2.cc, x86/vec_dot_k_avx2.cc, x86/vec_dot_k_low_avx2.cc: AVX2 + FMA + F16C. Call only when
 // GetCpuFeatures() reports all three (dispatch.cc does). --------------------------------------
 float VecDotF32Avx2(int64_t n, const void* w, const void* a);
 float VecDotF16Avx2(int64_t n, const void* w, const void* a);
 float VecDotBF16Avx2(int64_t n, const void* w, const void* a);
 float VecDotQ4_0Avx2(int64_t n, const void* w, const void* a);
+float VecDotQ4_1Avx2(int64_t n, const void* w, const void* a);
+float VecDotQ5_1Avx2(int64_t n, const void* w, const void* a);
 float VecDotQ5_0Avx2(int64_t n, const void* w, const void* a);
 float VecDotQ8_0Avx2(int64_t n, const void* w, const void* a);
 float VecDotIQ4_NLAvx2(int64_t n, const void* w, const void* a);
 float VecDotQ4_KAvx2(int64_t n, const void* w, const void* a);
 float VecDotQ5_KAvx2(int64_t n, const void* w, const void* a);
 float VecDotQ6_KAvx2(int64_t n, const void* w, const void* a);
+float VecDotQ2_KAvx2(int64_t n, const void* w, const void* a);
+float VecDotQ3_KAvx2(int64_t n, const void* w, const void* a);
+float VecDotIQ4_XSAvx2(int64_t n, const void* w, const void* a);
 void VecDot4Q4_0Avx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
                      int64_t out_stride);
 void VecDot4Q5_0Avx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
@@ -67,5 +72,15 @@ void VecDot4Q5_KAvx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride
                      int64_t out_stride);
 void VecDot4Q6_KAvx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
                      int64_t out_stride);
+void VecDot4Q4_1Avx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                     int64_t out_stride);
+void VecDot4Q5_1Avx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                     int64_t out_stride);
+void VecDot4Q2_KAvx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                     int64_t out_stride);
+void VecDot4Q3_KAvx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                     int64_t out_stride);
+void VecDot4IQ4_XSAvx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                       int64_t out_stride);
 
 }  // namespace hearth

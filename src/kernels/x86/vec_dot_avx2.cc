@@ -1,5 +1,5 @@
 // AVX2 twins of ref/vec_dot_ref.cc: f32/f16/bf16 weights against f32 activations, and the
-// 32-element block formats against Q8_0 activations. Per block the int32 sum equals the scalar
+// 32-element block formats (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, IQ4_NL) against Q8_0 activations. Per block the int32 sum equals the scalar
 // kernel's; only the float accumulation order differs (8 lanes, two accumulators).
 #include <immintrin.h>
 
@@ -38,53 +38,50 @@ float FloatDot(int64_t n, const float* a, Load8 load8, Scalar scalar) {
   return sum;
 }
 
-// Shared loop of the 32-element formats: `weights(b)` yields block b as 32 signed bytes and
-// `scale(b)` its f16 scale; two blocks per step on two accumulators. kRows activation rows
-// (a + i * a_stride) share each decoded weight block; every row sees exactly the operations of
-// the one-row kernel, so the results are bit-identical to it.
-template <int kRows, typename Weights, typename Scale>
+// Offset term of the asymmetric formats (Q4_1, Q5_1: x = d * q + m): none for the others.
+struct NoOffset {
+  static constexpr bool kActive = false;
+  float operator()(int64_t) const { return 0.0f; }
+};
+
+// Shared loop of the 32-element formats: `weights(b)` yields block b as 32 bytes (signed, or
+// unsigned q for the asymmetric formats), `scale(b)` its f16 scale d and `offset(b)` its minimum
+// m, which adds m * d_a * sum(a) per block. Two blocks per step on two accumulators. kRows
+// activation rows (a + i * a_stride) share each decoded weight block; every row sees exactly the
+// operations of the one-row kernel, so the results are bit-identical to it.
+template <int kRows, typename Weights, typename Scale, typename Offset = NoOffset>
 void Q8Dot(int64_t n, const uint8_t* a, size_t a_stride, Weights weights, Scale scale, float* out,
-           int64_t out_stride) {
-  __m256 acc0[kRows], acc1[kRows];
+           int64_t out_stride, Offset offset = {}) {
+  __m256 acc[2][kRows];
   const BlockQ8_0* ab[kRows];
   for (int i = 0; i < kRows; ++i) {
-    acc0[i] = _mm256_setzero_ps();
-    acc1[i] = _mm256_setzero_ps();
+    acc[0][i] = _mm256_setzero_ps();
+    acc[1][i] = _mm256_setzero_ps();
     ab[i] = reinterpret_cast<const BlockQ8_0*>(a + i * a_stride);
   }
+  const __m256i ones = _mm256_set1_epi8(1);
+  const auto step = [&](int64_t b, __m256* slot) {
+    const __m256i wq = weights(b);
+    const float d = scale(b);
+    for (int i = 0; i < kRows; ++i) {
+      const float da = HalfToFloat(ab[i][b].d);
+      const __m256i aq = Load256(ab[i][b].qs);
+      slot[i] = _mm256_fmadd_ps(_mm256_set1_ps(d * da), _mm256_cvtepi32_ps(DotI8(wq, aq)), slot[i]);
+      if constexpr (Offset::kActive) {
+        slot[i] = _mm256_fmadd_ps(_mm256_set1_ps(offset(b) * da), _mm256_cvtepi32_ps(DotI8(ones, aq)),
+                                  slot[i]);
+      }
+    }
+  };
   const int64_t nb = n / kQK;
   int64_t b = 0;
   for (; b + 2 <= nb; b += 2) {
-    const __m256i w0 = weights(b), w1 = weights(b + 1);
-    const float d0 = scale(b), d1 = scale(b + 1);
-    for (int i = 0; i < kRows; ++i) {
-      const __m256i s0 = DotI8(w0, Load256(ab[i][b].qs));
-      const __m256i s1 = DotI8(w1, Load256(ab[i][b + 1].qs));
-      acc0[i] = _mm256_fmadd_ps(_mm256_set1_ps(d0 * HalfToFloat(ab[i][b].d)),
-                                _mm256_cvtepi32_ps(s0), acc0[i]);
-      acc1[i] = _mm256_fmadd_ps(_mm256_set1_ps(d1 * HalfToFloat(ab[i][b + 1].d)),
-                                _mm256_cvtepi32_ps(s1), acc1[i]);
-    }
+    step(b, acc[0]);
+    step(b + 1, acc[1]);
   }
-  if (b < nb) {
-    const __m256i w0 = weights(b);
-    const float d0 = scale(b);
-    for (int i = 0; i < kRows; ++i) {
-      const __m256i s0 = DotI8(w0, Load256(ab[i][b].qs));
-      acc0[i] = _mm256_fmadd_ps(_mm256_set1_ps(d0 * HalfToFloat(ab[i][b].d)),
-                                _mm256_cvtepi32_ps(s0), acc0[i]);
-    }
-  }
+  if (b < nb) step(b, acc[0]);
   for (int i = 0; i < kRows; ++i)
-    out[i * out_stride] = HorizontalSum(_mm256_add_ps(acc0[i], acc1[i]));
-}
-
-// The one-row and four-row entry points of a 32-element format, from its block decoder.
-template <typename Weights, typename Scale>
-float Q8Dot1(int64_t n, const void* a, Weights weights, Scale scale) {
-  float out;
-  Q8Dot<1>(n, static_cast<const uint8_t*>(a), 0, weights, scale, &out, 0);
-  return out;
+    out[i * out_stride] = HorizontalSum(_mm256_add_ps(acc[0][i], acc[1][i]));
 }
 
 }  // namespace
@@ -134,6 +131,26 @@ struct Q5_0Blocks {
     return _mm256_or_si256(avx2::SplitNibbles16(wb[b].qs), minus16);
   }
 };
+// Q4_1 / Q5_1: unsigned q (0..15 / 0..31); DotI8 leaves non-negative weights unchanged.
+struct Q4_1Blocks {
+  const BlockQ4_1* wb;
+  __m256i operator()(int64_t b) const { return avx2::SplitNibbles16(wb[b].qs); }
+};
+struct Q5_1Blocks {
+  const BlockQ5_1* wb;
+  __m256i operator()(int64_t b) const {
+    uint32_t qh;
+    std::memcpy(&qh, wb[b].qh, 4);
+    return _mm256_or_si256(avx2::SplitNibbles16(wb[b].qs),
+                           _mm256_and_si256(avx2::BitsToByteMask(qh), _mm256_set1_epi8(16)));
+  }
+};
+template <typename Block>
+struct HalfOffset {
+  static constexpr bool kActive = true;
+  const Block* wb;
+  float operator()(int64_t b) const { return HalfToFloat(wb[b].m); }
+};
 struct Q8_0Blocks {
   const BlockQ8_0* wb;
   __m256i operator()(int64_t b) const { return Load256(wb[b].qs); }
@@ -160,22 +177,41 @@ Blocks MakeBlocks(const void* w) {
   }
 }
 
+template <typename Block>
+auto MakeOffset(const void* w) {
+  if constexpr (std::is_same_v<Block, BlockQ4_1> || std::is_same_v<Block, BlockQ5_1>) {
+    return HalfOffset<Block>{static_cast<const Block*>(w)};
+  } else {
+    return NoOffset{};
+  }
+}
+
+// The one-row and four-row entry points of a 32-element format, from its block decoder.
 template <typename Blocks, typename Block>
 float Dot1(int64_t n, const void* w, const void* a) {
-  return Q8Dot1(n, a, MakeBlocks<Blocks, Block>(w), HalfScale<Block>{static_cast<const Block*>(w)});
+  float out;
+  Q8Dot<1>(n, static_cast<const uint8_t*>(a), 0, MakeBlocks<Blocks, Block>(w),
+           HalfScale<Block>{static_cast<const Block*>(w)}, &out, 0, MakeOffset<Block>(w));
+  return out;
 }
 
 template <typename Blocks, typename Block>
 void Dot4(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
           int64_t out_stride) {
   Q8Dot<4>(n, a, a_stride, MakeBlocks<Blocks, Block>(w),
-           HalfScale<Block>{static_cast<const Block*>(w)}, out, out_stride);
+           HalfScale<Block>{static_cast<const Block*>(w)}, out, out_stride, MakeOffset<Block>(w));
 }
 
 }  // namespace
 
 float VecDotQ4_0Avx2(int64_t n, const void* w, const void* a) {
   return Dot1<Q4_0Blocks, BlockQ4_0>(n, w, a);
+}
+float VecDotQ4_1Avx2(int64_t n, const void* w, const void* a) {
+  return Dot1<Q4_1Blocks, BlockQ4_1>(n, w, a);
+}
+float VecDotQ5_1Avx2(int64_t n, const void* w, const void* a) {
+  return Dot1<Q5_1Blocks, BlockQ5_1>(n, w, a);
 }
 float VecDotQ5_0Avx2(int64_t n, const void* w, const void* a) {
   return Dot1<Q5_0Blocks, BlockQ5_0>(n, w, a);
@@ -190,6 +226,14 @@ float VecDotIQ4_NLAvx2(int64_t n, const void* w, const void* a) {
 void VecDot4Q4_0Avx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
                      int64_t out_stride) {
   Dot4<Q4_0Blocks, BlockQ4_0>(n, w, a, a_stride, out, out_stride);
+}
+void VecDot4Q4_1Avx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                     int64_t out_stride) {
+  Dot4<Q4_1Blocks, BlockQ4_1>(n, w, a, a_stride, out, out_stride);
+}
+void VecDot4Q5_1Avx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                     int64_t out_stride) {
+  Dot4<Q5_1Blocks, BlockQ5_1>(n, w, a, a_stride, out, out_stride);
 }
 void VecDot4Q5_0Avx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
                      int64_t out_stride) {

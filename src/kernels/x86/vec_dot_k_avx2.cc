@@ -12,6 +12,7 @@
 namespace hearth {
 namespace {
 
+using avx2::BroadcastI16Pair;
 using avx2::DotU8Scaled;
 using avx2::HalfToFloat;
 using avx2::HorizontalSum;
@@ -21,14 +22,6 @@ using avx2::Load256;
 // Shuffle control that copies i16 element k of each lane to all 8 positions of that lane.
 inline __m256i BroadcastI16(int k) {
   return _mm256_set1_epi16(static_cast<short>((2 * k + 1) << 8 | 2 * k));
-}
-
-// Shuffle control: i16 element 2k in the low lane, 2k + 1 in the high lane. Applied to a vector
-// holding eight i16 scales in both lanes, it gives the scales of the two 16-element halves of a
-// 32-byte chunk (maddubs puts elements 0..15 in the low lane, 16..31 in the high lane).
-inline __m256i BroadcastI16Pair(int k) {
-  return _mm256_set_m128i(_mm_set1_epi16(static_cast<short>((4 * k + 3) << 8 | (4 * k + 2))),
-                          _mm_set1_epi16(static_cast<short>((4 * k + 1) << 8 | 4 * k)));
 }
 
 // The eight 6-bit scales and mins of a Q4_K / Q5_K super-block as two vectors of 8 x i16
