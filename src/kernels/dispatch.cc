@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "base/cpu_features.h"
+#include "kernels/ops_simd.h"
 
 namespace hearth {
 namespace {
@@ -46,13 +47,21 @@ struct Resolved {
   std::array<bool, kNumRows> has_avx2{};
 };
 
-Resolved Resolve() {
+bool Avx2Available() {
   const CpuFeatures& cpu = GetCpuFeatures();
-  const bool avx2_ok = cpu.avx2 && cpu.fma && cpu.f16c;
-  // HEARTH_KERNELS=scalar: run the scalar integer kernels even where SIMD exists (tests the
-  // fallback that CPUs without AVX2 get).
+  return cpu.avx2 && cpu.fma && cpu.f16c;
+}
+
+// HEARTH_KERNELS=scalar: run the scalar kernels even where SIMD exists (tests the fallback that
+// CPUs without AVX2 get).
+bool ForcedScalar() {
   const char* env = std::getenv("HEARTH_KERNELS");
-  const bool force_scalar = env != nullptr && std::strcmp(env, "scalar") == 0;
+  return env != nullptr && std::strcmp(env, "scalar") == 0;
+}
+
+Resolved Resolve() {
+  const bool avx2_ok = Avx2Available();
+  const bool force_scalar = ForcedScalar();
   Resolved r;
   for (size_t i = 0; i < kNumRows; ++i) {
     const KernelRow& row = kKernelRows[i];
@@ -79,6 +88,22 @@ const VecDotKernel* FindVecDot(GgmlType type, KernelIsa isa) {
       case KernelIsa::kAvx2:
         return resolved.has_avx2[i] ? &resolved.avx2[i] : nullptr;
     }
+  }
+  return nullptr;
+}
+
+const ElementwiseOps* FindElementwiseOps(KernelIsa isa) {
+  static constexpr ElementwiseOps kScalar{GeluMulRef, SoftCapRef};
+  static constexpr ElementwiseOps kAvx2{GeluMulAvx2, SoftCapAvx2};
+  static const bool avx2_ok = Avx2Available();
+  static const bool force_scalar = ForcedScalar();
+  switch (isa) {
+    case KernelIsa::kBest:
+      return avx2_ok && !force_scalar ? &kAvx2 : &kScalar;
+    case KernelIsa::kScalar:
+      return &kScalar;
+    case KernelIsa::kAvx2:
+      return avx2_ok ? &kAvx2 : nullptr;
   }
   return nullptr;
 }

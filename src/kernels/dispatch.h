@@ -2,6 +2,8 @@
 // GetCpuFeatures() and the HEARTH_KERNELS environment variable, once per process.
 #pragma once
 
+#include <cstdint>
+
 #include "kernels/vec_dot.h"
 #include "tensor/dtype.h"
 
@@ -21,5 +23,16 @@ enum class KernelIsa { kBest, kScalar, kAvx2 };
 // nullptr when `type` has no kernel (or none for `isa` on this CPU; kAvx2 also returns nullptr
 // for types that only have a scalar kernel). Thread-safe; the choice is made once.
 const VecDotKernel* FindVecDot(GgmlType type, KernelIsa isa = KernelIsa::kBest);
+
+// The transcendental element-wise ops of ops.h (GeGLU, soft-cap) for one ISA; the scalar set is
+// ops.cc's reference loops, the SIMD set lives in ops_simd.h.
+struct ElementwiseOps {
+  void (*gelu_mul)(const float* gate, const float* up, float* out, int64_t n);
+  void (*soft_cap)(float* x, int64_t n, float cap);
+};
+
+// kBest as above (HEARTH_KERNELS=scalar forces the scalar set); nullptr for kAvx2 on CPUs
+// without it.
+const ElementwiseOps* FindElementwiseOps(KernelIsa isa = KernelIsa::kBest);
 
 }  // namespace hearth

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/dispatch.h"
+#include "kernels/ops_simd.h"
+
 namespace hearth {
 
 void RmsNorm(const float* x, const float* w, float* y, int64_t n, float eps) {
@@ -23,8 +26,12 @@ float Gelu(float x) {
   return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kCoef * x * x)));
 }
 
-void GeluMul(const float* gate, const float* up, float* out, int64_t n) {
+void GeluMulRef(const float* gate, const float* up, float* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) out[i] = Gelu(gate[i]) * up[i];
+}
+
+void GeluMul(const float* gate, const float* up, float* out, int64_t n) {
+  FindElementwiseOps()->gelu_mul(gate, up, out, n);
 }
 
 void RopeNeox(float* v, int n_rot, int64_t pos, float base, const float* freq_divisors) {
@@ -54,9 +61,11 @@ void Softmax(float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }
 
-void SoftCap(float* x, int64_t n, float cap) {
+void SoftCapRef(float* x, int64_t n, float cap) {
   const float inv = 1.0f / cap;
   for (int64_t i = 0; i < n; ++i) x[i] = cap * std::tanh(x[i] * inv);
 }
+
+void SoftCap(float* x, int64_t n, float cap) { FindElementwiseOps()->soft_cap(x, n, cap); }
 
 }  // namespace hearth

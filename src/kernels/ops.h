@@ -1,5 +1,6 @@
-// Element-wise and per-vector operations of the Gemma 4 forward pass (scalar, f32). The matrix
-// products that dominate the cost are in matmul.h; these are O(activations).
+// Element-wise and per-vector operations of the Gemma 4 forward pass (f32). The matrix products
+// that dominate the cost are in matmul.h; these are O(activations). GeluMul and SoftCap run the
+// AVX2 twins of ops_simd.h where the CPU has them (within a few ulps of the scalar loops).
 #pragma once
 
 #include <cstdint>
