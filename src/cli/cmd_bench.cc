@@ -23,6 +23,7 @@ struct BenchArgs {
   std::string model;
   int n_prompt = 512;
   int n_gen = 128;
+  int depth = 0;  // tokens already in the cache when decode starts (llama-bench -d)
   int threads = 0;
   int reps = 3;
   int probe_mib = 1024;
@@ -65,9 +66,10 @@ struct TokenBytes {
   double Total() const { return Weights() + kv; }
 };
 
-// Decode step s (0-based, empty cache at s = 0) attends to s + 1 positions, or the window on
-// sliding layers; the mean is over the n_gen steps the benchmark runs. Entries are f32.
-TokenBytes BytesPerDecodedToken(const Gemma4Model& m, int n_gen) {
+// Decode step s (0-based, `depth` tokens cached at s = 0) attends to depth + s + 1 positions, or
+// the window on sliding layers; the mean is over the n_gen steps the benchmark runs. Entries are
+// f32.
+TokenBytes BytesPerDecodedToken(const Gemma4Model& m, int n_gen, int depth) {
   const Gemma4Hparams& hp = m.hparams();
   const Gemma4Weights& w = m.weights();
   TokenBytes b;
@@ -87,7 +89,7 @@ TokenBytes BytesPerDecodedToken(const Gemma4Model& m, int n_gen) {
     const int width = p.n_head_kv * p.head_dim;
     double positions = 0;
     for (int s = 0; s < n_gen; ++s) {
-      const int seen = s + 1;
+      const int seen = depth + s + 1;
       positions += p.kind == AttentionKind::kSliding ? std::min(seen, hp.sliding_window) : seen;
     }
     if (n_gen > 0) b.kv += 2.0 * width * sizeof(float) * positions / n_gen;
@@ -112,9 +114,14 @@ Result<double> TimePrefill(Session& s, const std::vector<int32_t>& prompt) {
   return Seconds(t0);
 }
 
-// `tokens.size()` decode steps on an empty session; returns seconds.
-Result<double> TimeDecode(Session& s, const std::vector<int32_t>& tokens) {
-  s.Clear();
+// `tokens.size()` decode steps after `context` (untimed; the session reuses what it still holds
+// of it); returns seconds.
+Result<double> TimeDecode(Session& s, const std::vector<int32_t>& context, const std::vector<int32_t>& tokens) {
+  if (context.empty()) {
+    s.Clear();
+  } else if (Result<std::span<const float>> r = s.Prefill(context); !r) {
+    return r.error();
+  }
   const auto t0 = Clock::now();
   for (int32_t t : tokens) {
     Result<std::span<const float>> r = s.Decode(t);
@@ -153,14 +160,16 @@ int Run(const BenchArgs& a) {
   const Gemma4Model& m = **loaded;
   const int n_threads = a.threads > 0 ? a.threads : ThreadPool::DefaultThreadCount();
   ThreadPool pool(n_threads);
-  const int n_ctx = std::max({a.n_prompt, a.n_gen, 1});
+  const int n_ctx = std::max({a.n_prompt, a.depth + a.n_gen, 1});
   Session session(m, n_ctx, pool);
 
   std::mt19937 rng(1234);
   std::uniform_int_distribution<int32_t> pick(0, m.n_vocab() - 1);
-  std::vector<int32_t> prompt(static_cast<size_t>(a.n_prompt)), gen(static_cast<size_t>(a.n_gen));
+  std::vector<int32_t> prompt(static_cast<size_t>(a.n_prompt)), gen(static_cast<size_t>(a.n_gen)),
+      context(static_cast<size_t>(a.depth));
   for (int32_t& t : prompt) t = pick(rng);
   for (int32_t& t : gen) t = pick(rng);
+  for (int32_t& t : context) t = pick(rng);
 
   // Warm-up: faults in every mapped weight page and spins up the pool, as llama-bench does.
   {
@@ -170,7 +179,7 @@ int Run(const BenchArgs& a) {
     }
     const std::vector<int32_t> warm_gen(gen.begin(), gen.begin() + std::min(a.n_gen, 2));
     if (!warm_gen.empty()) {
-      if (Result<double> r = TimeDecode(session, warm_gen); !r) return Fail(r.error());
+      if (Result<double> r = TimeDecode(session, {}, warm_gen); !r) return Fail(r.error());
     }
   }
   std::vector<double> pp, tg;
@@ -181,7 +190,7 @@ int Run(const BenchArgs& a) {
       pp.push_back(a.n_prompt / *r);
     }
     if (a.n_gen > 0) {
-      Result<double> r = TimeDecode(session, gen);
+      Result<double> r = TimeDecode(session, context, gen);
       if (!r) return Fail(r.error());
       tg.push_back(a.n_gen / *r);
     }
@@ -190,7 +199,7 @@ int Run(const BenchArgs& a) {
 
   Result<BandwidthResult> bw = MeasureReadBandwidth(pool, static_cast<size_t>(a.probe_mib) << 20, 5);
   if (!bw) return Fail(bw.error());
-  const TokenBytes bytes = BytesPerDecodedToken(m, std::max(a.n_gen, 1));
+  const TokenBytes bytes = BytesPerDecodedToken(m, std::max(a.n_gen, 1), a.depth);
   const double roofline_tps = bw->best_gbs * 1e9 / bytes.Total();
   const double fraction = a.n_gen > 0 ? decode.mean / roofline_tps : 0.0;
 
@@ -200,7 +209,9 @@ int Run(const BenchArgs& a) {
   j["n_prompt"] = a.n_prompt;
   j["n_gen"] = a.n_gen;
   j["reps"] = a.reps;
-  j["decode_context"] = "empty cache (positions 0..n-1), like llama-bench tg";
+  j["depth"] = a.depth;
+  j["decode_context"] = a.depth == 0 ? "empty cache (positions 0..n-1), like llama-bench tg"
+                                     : "after depth cached tokens, like llama-bench -d";
   j["prefill_tps"] = prefill.mean;
   j["prefill_tps_stddev"] = prefill.stddev;
   j["prefill_tps_samples"] = prefill.samples;
@@ -230,7 +241,10 @@ int Run(const BenchArgs& a) {
   }
   std::printf("\nthreads    %d, reps %d (after one warm-up)\n", n_threads, a.reps);
   if (a.n_prompt > 0) std::printf("pp%-7d  %10.2f ± %.2f tok/s\n", a.n_prompt, prefill.mean, prefill.stddev);
-  if (a.n_gen > 0) std::printf("tg%-7d  %10.2f ± %.2f tok/s   (empty cache)\n", a.n_gen, decode.mean, decode.stddev);
+  if (a.n_gen > 0) {
+    std::printf("tg%-7d  %10.2f ± %.2f tok/s   (%d tokens cached before)\n", a.n_gen, decode.mean, decode.stddev,
+                a.depth);
+  }
   std::printf("roofline   %.1f MiB read per decoded token (weights %.1f, KV %.2f) / %.2f GB/s read bandwidth\n",
               bytes.Total() / (1 << 20), bytes.Weights() / (1 << 20), bytes.kv / (1 << 20), bw->best_gbs);
   std::printf("           = %.2f tok/s ceiling", roofline_tps);
@@ -249,6 +263,9 @@ RunFn AddBenchCommand(CLI::App& app) {
       ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
   cmd->add_option("-n,--n-gen", a->n_gen, "Tokens to decode one at a time (0: skip)")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
+  cmd->add_option("-d,--depth", a->depth, "Tokens in the cache before the decode test (untimed prefill)")
       ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
   cmd->add_option("--threads,-t", a->threads, "Threads (default: physical cores)")->check(CLI::NonNegativeNumber);
