@@ -5,7 +5,8 @@
 //       the first sampled token (llama.cpp computes the last row's logits, like hearth);
 //   tg: --tg single-token steps on an empty sequence (random ids, like hearth bench), each step sampled natively.
 // One warm-up of each, then --reps timed runs. KV cache f32 and flash attention off (hearth's layout).
-//   node bench/llama_bench.mjs --model M.gguf --pp 128 --tg 32 --reps 3 --threads 2
+//   --depth D: the decode test starts after D cached tokens (untimed), like llama-bench -d.
+//   node bench/llama_bench.mjs --model M.gguf --pp 128 --tg 32 --reps 3 --threads 2 [--depth 4096]
 // Prints one JSON line {prefill_tps, prefill_tps_stddev, decode_tps, decode_tps_stddev, ...}.
 import fs from "node:fs";
 import path from "node:path";
@@ -36,6 +37,7 @@ function rng(seed) { let s = seed % 2147483647; return () => (s = (s * 48271) % 
 const o = parseArgs(process.argv.slice(2));
 if (!o.model) throw new Error("--model is required");
 const pp = Number(o.pp ?? 512), tg = Number(o.tg ?? 128), reps = Number(o.reps ?? 3), threads = Number(o.threads ?? 2);
+const depth = Number(o.depth ?? 0);
 const entry = path.join(NLC_DIR, "node-llama-cpp", "dist", "index.js");
 const lib = await import(pathToFileURL(entry).href);
 const version = JSON.parse(fs.readFileSync(path.join(NLC_DIR, "node-llama-cpp", "package.json"), "utf8")).version;
@@ -44,7 +46,7 @@ const llama = await lib.getLlama({ gpu: false, build: "never", usePrebuiltBinari
 const model = await llama.loadModel({ modelPath: path.resolve(o.model), gpuLayers: 0, useMmap: true });
 const nVocab = model.fileInfo?.metadata?.tokenizer?.ggml?.tokens?.length ?? 262144;
 const context = await model.createContext({
-    contextSize: Math.max(256, pp, tg) + 16, batchSize: Math.max(1, Math.min(pp, 512)), threads, sequences: 1,
+    contextSize: Math.max(256, pp, depth + tg) + 16, batchSize: Math.max(1, Math.min(pp, 512)), threads, sequences: 1,
     flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32",
     ignoreMemorySafetyChecks: true,
 });
@@ -53,6 +55,7 @@ const next = rng(1234);
 const pick = () => next() % nVocab;
 const prompt = Array.from({ length: pp }, pick);
 const gen = Array.from({ length: tg }, pick);
+const cachedTokens = Array.from({ length: depth }, pick);
 const sampling = { temperature: 0 };
 
 async function runPrefill(tokens) {
@@ -67,8 +70,9 @@ async function runPrefill(tokens) {
 
 // Each step evaluates one token and samples the next natively (greedy), as a chat decode does:
 // the output head runs every step, and no logits are copied into JavaScript.
-async function runDecode(tokens) {
+async function runDecode(tokens, cached = []) {
     await seq.clearHistory();
+    if (cached.length) await seq.evaluateWithoutGeneratingNewTokens(cached);
     const t0 = performance.now();
     for (const t of tokens) await seq.controlledEvaluate([[t, { generateNext: { token: true } }]]);
     return (performance.now() - t0) / 1000;
@@ -79,11 +83,11 @@ if (tg > 0) await runDecode(gen.slice(0, Math.min(tg, 2)));
 const ppS = [], tgS = [];
 for (let r = 0; r < reps; r++) {
     if (pp > 0) ppS.push(pp / await runPrefill(prompt));
-    if (tg > 0) tgS.push(tg / await runDecode(gen));
+    if (tg > 0) tgS.push(tg / await runDecode(gen, cachedTokens));
 }
 const a = stats(ppS), b = stats(tgS);
 console.log(JSON.stringify({
-    engine: "llama.cpp", package: "node-llama-cpp", version, threads, n_prompt: pp, n_gen: tg, reps,
+    engine: "llama.cpp", package: "node-llama-cpp", version, threads, n_prompt: pp, n_gen: tg, depth, reps,
     prefill_tps: a.mean, prefill_tps_stddev: a.sd, prefill_tps_samples: ppS,
     decode_tps: b.mean, decode_tps_stddev: b.sd, decode_tps_samples: tgS,
     model_size: model.size, model_type: model.typeDescription,
