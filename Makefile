@@ -53,7 +53,7 @@ clean:
 # libFuzzer targets (tests/fuzz; needs the Debian packages clang and libclang-rt-14-dev):
 # FUZZ_SECONDS per target, run one after another; non-zero exit on any finding.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := gguf_fuzz tokenizer_fuzz chat_template_fuzz output_parser_fuzz
+FUZZ_TARGETS := gguf_fuzz tokenizer_fuzz chat_template_fuzz output_parser_fuzz api_request_fuzz
 .PHONY: fuzz fuzz-build
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 fuzz-build: deps

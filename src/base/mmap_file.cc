@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/mapping_fault.h"
+
 namespace hearth {
 
 MappedFile::~MappedFile() { Reset(); }
@@ -31,7 +33,10 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
 }
 
 void MappedFile::Reset() {
-  if (data_ != nullptr) munmap(const_cast<uint8_t*>(data_), size_);
+  if (data_ != nullptr) {
+    UnregisterMapping(data_);
+    munmap(const_cast<uint8_t*>(data_), size_);
+  }
   data_ = nullptr;
   size_ = 0;
 }
@@ -65,6 +70,7 @@ Result<MappedFile> MappedFile::Open(const std::string& path) {
       return IoError(path + ": mmap failed: " + std::strerror(err));
     }
     file.data_ = static_cast<const uint8_t*>(p);
+    RegisterMapping(file.data_, file.size_, path);
   }
   ::close(fd);
   return file;

@@ -1,5 +1,7 @@
 // A read-only memory mapping of a whole file. Owns the mapping; movable, not copyable.
-// Thread-safe for concurrent reads once opened.
+// Thread-safe for concurrent reads once opened. Every mapping is registered with
+// base/mapping_fault.h, so a file truncated while mapped ends the process with a message naming
+// it instead of a bare "Bus error".
 #pragma once
 
 #include <cstddef>

@@ -308,7 +308,9 @@ int Run(RunArgs a) {
   if (a.think && a.no_think) return Fail(InvalidArgument("--think and --no-think exclude each other"));
   const bool interactive_terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
   if (isatty(STDERR_FILENO)) std::fprintf(stderr, "loading %s ...\r", a.model.c_str());
-  Result<ModelBundle> bundle = LoadModelBundle(a.model);
+  Result<std::string> path = ResolveModelFile(a.model);
+  if (!path) return Fail(path.error());
+  Result<ModelBundle> bundle = LoadModelBundle(*path);
   if (isatty(STDERR_FILENO)) std::fprintf(stderr, "\x1b[2K\r");
   if (!bundle) return Fail(bundle.error());
   Chat c;
@@ -362,7 +364,7 @@ int Run(RunArgs a) {
 RunFn AddRunCommand(CLI::App& app) {
   auto a = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand("run", "Chat with a model (one-shot with a PROMPT, else interactive)");
-  cmd->add_option("model", a->model, "GGUF model file")->required();
+  cmd->add_option("model", a->model, "GGUF model file or model name in the store")->required();
   cmd->add_option("prompt", a->prompt, "Prompt (one-shot); read from stdin when stdin is not a terminal");
   cmd->add_option("--ctx", a->ctx, "Context length (default: min(4096, the model's))")->check(CLI::PositiveNumber);
   cmd->add_option("--threads,-t", a->threads, "Threads (default: physical cores)")->check(CLI::PositiveNumber);

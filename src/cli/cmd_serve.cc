@@ -1,6 +1,7 @@
 // `hearth serve --model FILE`: the Ollama and OpenAI HTTP APIs for one model file.
 // Address from --host, else HEARTH_HOST, else OLLAMA_HOST, else 127.0.0.1:11434.
-// Environment: HEARTH_MAX_QUEUE (waiting requests before 503, default 8), HEARTH_ORIGINS
+// Environment: HEARTH_NUM_PARALLEL (sequences generated together, default 4; --parallel wins),
+// HEARTH_MAX_QUEUE (waiting requests before 503, default 8), HEARTH_ORIGINS
 // (comma-separated browser origins allowed by CORS). SIGINT/SIGTERM stop it cleanly.
 #include <atomic>
 #include <chrono>
@@ -26,7 +27,7 @@ void OnStopSignal(int) { g_stop.store(true); }
 
 struct ServeArgs {
   std::string model, name, host;
-  int ctx = 0, threads = 0;
+  int ctx = 0, threads = 0, parallel = 0;
 };
 
 std::string Env(const char* name) {
@@ -47,6 +48,15 @@ int Serve(const ServeArgs& a) {
   eopts.name = a.name.empty() ? std::filesystem::path(a.model).stem().string() : a.name;
   eopts.default_ctx = a.ctx;
   eopts.threads = a.threads;
+  eopts.num_parallel = a.parallel;
+  if (const std::string p = Env("HEARTH_NUM_PARALLEL"); !p.empty() && a.parallel == 0) {
+    char* end = nullptr;
+    const long v = std::strtol(p.c_str(), &end, 10);
+    if (*end != '\0' || v < 1 || v > 256)
+      return Fail(InvalidArgument("HEARTH_NUM_PARALLEL: '" + p + "' is not a count from 1 to 256"));
+    eopts.num_parallel = static_cast<int>(v);
+  }
+  if (eopts.num_parallel == 0) eopts.num_parallel = 4;
   if (const std::string q = Env("HEARTH_MAX_QUEUE"); !q.empty()) {
     char* end = nullptr;
     const long v = std::strtol(q.c_str(), &end, 10);
@@ -99,6 +109,8 @@ RunFn AddServeCommand(CLI::App& app) {
   cmd->add_option("--ctx", a->ctx, "Default context length (default: min(4096, the model's))")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads,-t", a->threads, "Threads (default: physical cores)")->check(CLI::PositiveNumber);
+  cmd->add_option("--parallel", a->parallel, "Sequences generated together (default: HEARTH_NUM_PARALLEL, 4)")
+      ->check(CLI::Range(1, 256));
   return [a] { return Serve(*a); };
 }
 

@@ -85,10 +85,12 @@ void PrintText(const nlohmann::ordered_json& j) {
 RunFn AddShowCommand(CLI::App& app) {
   auto a = std::make_shared<ShowArgs>();
   CLI::App* cmd = app.add_subcommand("show", "Describe a Gemma 4 GGUF file");
-  cmd->add_option("model", a->model, "GGUF model file")->required();
+  cmd->add_option("model", a->model, "GGUF model file or model name in the store")->required();
   cmd->add_flag("--json", a->json, "Print JSON");
   return [a] {
-    Result<std::unique_ptr<Gemma4Model>> model = Gemma4Model::Load(a->model);
+    Result<std::string> path = ResolveModelFile(a->model);
+    if (!path) return Fail(path.error());
+    Result<std::unique_ptr<Gemma4Model>> model = Gemma4Model::Load(*path);
     if (!model) return Fail(model.error());
     const nlohmann::ordered_json j = Describe(**model);
     if (a->json) {

@@ -23,6 +23,15 @@ RunFn AddPromptCommand(CLI::App& app);
 RunFn AddRunCommand(CLI::App& app);
 RunFn AddServeCommand(CLI::App& app);
 RunFn AddBenchCommand(CLI::App& app);
+RunFn AddListCommand(CLI::App& app);
+RunFn AddRmCommand(CLI::App& app);
+RunFn AddCpCommand(CLI::App& app);
+RunFn AddPullCommand(CLI::App& app);
+RunFn AddCreateCommand(CLI::App& app);
+RunFn AddRecommendCommand(CLI::App& app);
+
+// A MODEL argument: an existing file as is, else a store name resolved to its GGUF blob.
+Result<std::string> ResolveModelFile(const std::string& arg);
 
 // Prints "hearth: <message>" to stderr and returns exit code 1.
 int Fail(const Status& status);

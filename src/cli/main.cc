@@ -23,6 +23,12 @@ int main(int argc, char** argv) {
   add(hearth::cli::AddRunCommand);
   add(hearth::cli::AddServeCommand);
   add(hearth::cli::AddBenchCommand);
+  add(hearth::cli::AddListCommand);
+  add(hearth::cli::AddRmCommand);
+  add(hearth::cli::AddCpCommand);
+  add(hearth::cli::AddPullCommand);
+  add(hearth::cli::AddCreateCommand);
+  add(hearth::cli::AddRecommendCommand);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,9 +1,5 @@
 #include "runtime/generate.h"
 
-#include <chrono>
-
-#include "tokenizer/incremental_detokenizer.h"
-
 namespace hearth {
 namespace {
 
@@ -12,6 +8,8 @@ using Clock = std::chrono::steady_clock;
 double SecondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
+
+}  // namespace
 
 // Tracks whether generation is inside the thought channel and forces it closed at the budget
 // (spec gemma4-chat-format.md: the budget is enforced by forcing `<channel|>`).
@@ -51,83 +49,106 @@ class ThinkingBudget {
   int used_ = 0;
 };
 
-}  // namespace
-
-Result<GenerateResult> Generate(Session& session, const Tokenizer& tokenizer, std::span<const int32_t> prompt,
-                                const GenerateOptions& options, const std::function<void(const TokenEvent&)>& on_token,
-                                const std::atomic<bool>* cancel) {
+Status TokenStream::Validate(const GenerateOptions& options) {
   HEARTH_RETURN_IF_ERROR(options.sampling.Validate());
   for (const std::string& s : options.stop) {
     if (s.empty()) return InvalidArgument("stop strings must not be empty");
   }
-  GenerateResult result;
+  return Status::Ok();
+}
+
+TokenStream::TokenStream(const Tokenizer& tokenizer, const GenerateOptions& options, std::span<const int32_t> prompt,
+                         std::function<void(const TokenEvent&)> on_token)
+    : tokenizer_(tokenizer), options_(options), on_token_(std::move(on_token)), sampler_(options.sampling),
+      budget_(std::make_unique<ThinkingBudget>(tokenizer, options.max_thinking_tokens, prompt)),
+      // Control markers stay in the text (the output parser needs them); stop strings are held
+      // back until they are complete or ruled out.
+      detok_(tokenizer, {.render_special = true, .hold_back = options.stop}),
+      history_(prompt.begin(), prompt.end()), t_eval_(Clock::now()) {}
+
+TokenStream::~TokenStream() = default;
+
+void TokenStream::Emit(int32_t id, std::string text) {
+  result_.text += text;
+  if (on_token_) on_token_(TokenEvent{id, std::move(text)});
+}
+
+// Cuts `chunk` at the first complete stop string; true when one was found.
+bool TokenStream::CutAtStop(std::string& chunk) const {
+  size_t cut = std::string::npos;
+  for (const std::string& s : options_.stop) cut = std::min(cut, chunk.find(s));
+  if (cut == std::string::npos) return false;
+  chunk.resize(cut);
+  return true;
+}
+
+void TokenStream::End(const char* reason, bool stopped_by_string) {
+  if (done()) return;
+  result_.done_reason = reason;
+  if (!stopped_by_string) {
+    std::string rest = detok_.Flush();
+    CutAtStop(rest);
+    if (!rest.empty()) Emit(-1, std::move(rest));
+  }
+  result_.stats.eval_seconds = SecondsSince(t_eval_);
+}
+
+std::optional<int32_t> TokenStream::Next(std::span<const float> logits, bool context_full) {
+  if (done()) return std::nullopt;
+  if (options_.num_predict >= 0 && result_.stats.eval_count >= options_.num_predict) {
+    End("length");
+    return std::nullopt;
+  }
+  const int32_t id = budget_->Filter(sampler_.Sample(logits, history_));
+  result_.ids.push_back(id);
+  ++result_.stats.eval_count;
+  if (tokenizer_.IsEog(id)) {
+    End("stop");
+    return std::nullopt;
+  }
+  std::string chunk = detok_.Push(id);
+  if (CutAtStop(chunk)) {
+    Emit(id, std::move(chunk));
+    End("stop", /*stopped_by_string=*/true);
+    return std::nullopt;
+  }
+  if (!chunk.empty() || on_token_) Emit(id, std::move(chunk));
+  history_.push_back(id);
+  if (context_full) {
+    End("length");
+    return std::nullopt;
+  }
+  return id;
+}
+
+Result<GenerateResult> Generate(Session& session, const Tokenizer& tokenizer, std::span<const int32_t> prompt,
+                                const GenerateOptions& options, const std::function<void(const TokenEvent&)>& on_token,
+                                const std::atomic<bool>* cancel) {
+  HEARTH_RETURN_IF_ERROR(TokenStream::Validate(options));
   const Clock::time_point t_prompt = Clock::now();
   HEARTH_ASSIGN_OR_RETURN(std::span<const float> logits, session.Prefill(prompt));
-  result.stats.prompt_tokens = static_cast<int64_t>(prompt.size());
-  result.stats.prompt_reused = session.last_reused();
-  result.stats.prompt_seconds = SecondsSince(t_prompt);
+  GenerateStats prompt_stats;
+  prompt_stats.prompt_tokens = static_cast<int64_t>(prompt.size());
+  prompt_stats.prompt_reused = session.last_reused();
+  prompt_stats.prompt_seconds = SecondsSince(t_prompt);
 
-  Sampler sampler(options.sampling);
-  ThinkingBudget budget(tokenizer, options.max_thinking_tokens, prompt);
-  // Control markers stay in the text (the output parser needs them); stop strings are held
-  // back until they are complete or ruled out.
-  IncrementalDetokenizer detok(tokenizer, {.render_special = true, .hold_back = options.stop});
-  std::vector<int32_t> history(prompt.begin(), prompt.end());
-  const Clock::time_point t_eval = Clock::now();
-
-  auto emit = [&](int32_t id, std::string text) {
-    result.text += text;
-    if (on_token) on_token(TokenEvent{id, std::move(text)});
-  };
-  // Cuts `chunk` at the first complete stop string; true when one was found.
-  auto cut_at_stop = [&](std::string& chunk) {
-    size_t cut = std::string::npos;
-    for (const std::string& s : options.stop) cut = std::min(cut, chunk.find(s));
-    if (cut == std::string::npos) return false;
-    chunk.resize(cut);
-    return true;
-  };
-
-  bool stopped_by_string = false;
+  TokenStream stream(tokenizer, options, prompt, on_token);
   for (;;) {
     if (cancel != nullptr && cancel->load()) {
-      result.done_reason = "cancel";
+      stream.Cancel();
       break;
     }
-    if (options.num_predict >= 0 && result.stats.eval_count >= options.num_predict) {
-      result.done_reason = "length";
-      break;
-    }
-    const int32_t id = budget.Filter(sampler.Sample(logits, history));
-    result.ids.push_back(id);
-    ++result.stats.eval_count;
-    if (tokenizer.IsEog(id)) {
-      result.done_reason = "stop";
-      break;
-    }
-    std::string chunk = detok.Push(id);
-    if (cut_at_stop(chunk)) {
-      emit(id, std::move(chunk));
-      stopped_by_string = true;
-      result.done_reason = "stop";
-      break;
-    }
-    if (!chunk.empty() || on_token) emit(id, std::move(chunk));
-    history.push_back(id);
-    if (session.tokens().size() >= static_cast<size_t>(session.n_ctx())) {
-      result.done_reason = "length";
-      break;
-    }
-    Result<std::span<const float>> next = session.Decode(id);
+    const bool full = session.tokens().size() >= static_cast<size_t>(session.n_ctx());
+    const std::optional<int32_t> id = stream.Next(logits, full);
+    if (!id) break;
+    Result<std::span<const float>> next = session.Decode(*id);
     if (!next) return next.error();
     logits = *next;
   }
-  if (!stopped_by_string) {
-    std::string rest = detok.Flush();
-    cut_at_stop(rest);
-    if (!rest.empty()) emit(-1, std::move(rest));
-  }
-  result.stats.eval_seconds = SecondsSince(t_eval);
+  GenerateResult result = std::move(stream.result());
+  result.stats.prompt_tokens = prompt_stats.prompt_tokens;
+  result.stats.prompt_reused = prompt_stats.prompt_reused;
+  result.stats.prompt_seconds = prompt_stats.prompt_seconds;
   return result;
 }
 

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -12,6 +15,7 @@
 #include "base/status.h"
 #include "runtime/session.h"
 #include "sampling/sampler.h"
+#include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
 
 namespace hearth {
@@ -46,6 +50,52 @@ struct GenerateResult {
   GenerateStats stats;
 };
 
+// The decode loop one token at a time, for callers that run the model themselves (the server's
+// scheduler batches the decode steps of many streams). The caller prefills, then alternates
+// Next(logits) with feeding the returned token to the model, until Next returns nothing.
+// Not thread-safe; the tokenizer must outlive it.
+class ThinkingBudget;  // generate.cc
+
+class TokenStream {
+ public:
+  // Checks what the constructor relies on (sampling ranges, non-empty stop strings).
+  [[nodiscard]] static Status Validate(const GenerateOptions& options);
+
+  // on_token (may be empty) sees every released chunk, in order.
+  TokenStream(const Tokenizer& tokenizer, const GenerateOptions& options, std::span<const int32_t> prompt,
+              std::function<void(const TokenEvent&)> on_token = {});
+  ~TokenStream();
+  TokenStream(const TokenStream&) = delete;
+  TokenStream& operator=(const TokenStream&) = delete;
+
+  // Samples after `logits` (the model's output after the last fed token). Returns the token to
+  // feed next, or nothing when the generation has ended (result().done_reason says why).
+  // context_full: the context has no room for another token.
+  std::optional<int32_t> Next(std::span<const float> logits, bool context_full);
+  // Ends the generation now with done_reason "cancel".
+  void Cancel() { End("cancel"); }
+  bool done() const { return !result_.done_reason.empty(); }
+  // The stats' prompt fields are the caller's to fill.
+  GenerateResult& result() { return result_; }
+
+ private:
+  void Emit(int32_t id, std::string text);
+  bool CutAtStop(std::string& chunk) const;
+  // Flushes held-back text (unless a stop string ended it) and stops the clock.
+  void End(const char* reason, bool stopped_by_string = false);
+
+  const Tokenizer& tokenizer_;
+  GenerateOptions options_;
+  std::function<void(const TokenEvent&)> on_token_;
+  Sampler sampler_;
+  std::unique_ptr<ThinkingBudget> budget_;
+  IncrementalDetokenizer detok_;
+  std::vector<int32_t> history_;
+  std::chrono::steady_clock::time_point t_eval_;
+  GenerateResult result_;
+};
+
+// Prefills `prompt` into the session and runs a TokenStream on it to the end.
 // on_token may be empty; `cancel` (may be null) is polled between tokens.
 Result<GenerateResult> Generate(Session& session, const Tokenizer& tokenizer, std::span<const int32_t> prompt,
                                 const GenerateOptions& options,

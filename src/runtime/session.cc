@@ -56,4 +56,28 @@ Result<std::span<const float>> Session::Decode(int32_t token) {
   return std::span<const float>(logits_);
 }
 
+Status Session::DecodeBatch(std::span<Session* const> sessions, std::span<const int32_t> tokens) {
+  if (sessions.empty()) return InvalidArgument("empty decode batch");
+  if (sessions.size() != tokens.size()) return InvalidArgument("decode batch needs one token per session");
+  const Gemma4Model& model = sessions[0]->model_;
+  std::vector<KvCache*> caches;
+  caches.reserve(sessions.size());
+  for (Session* s : sessions) {
+    if (&s->model_ != &model) return InvalidArgument("sessions of one decode batch must share the model");
+    if (s->tokens_.size() >= static_cast<size_t>(s->n_ctx())) {
+      return OutOfRange("context of " + std::to_string(s->n_ctx()) + " tokens is full");
+    }
+    caches.push_back(s->cache_.get());
+  }
+  const size_t V = static_cast<size_t>(model.n_vocab());
+  std::vector<float> logits(sessions.size() * V);
+  HEARTH_RETURN_IF_ERROR(
+      model.ForwardDecodeBatch(tokens, caches, logits.data(), sessions[0]->pool_, sessions[0]->mode_));
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    std::copy_n(logits.data() + i * V, V, sessions[i]->logits_.data());
+    sessions[i]->tokens_.push_back(tokens[i]);
+  }
+  return Status::Ok();
+}
+
 }  // namespace hearth

@@ -27,6 +27,11 @@ class Session {
   Result<std::span<const float>> Prefill(std::span<const int32_t> tokens);
   // Appends one token and returns the logits after it.
   Result<std::span<const float>> Decode(int32_t token);
+  // Continuous batching: appends tokens[i] to sessions[i] (distinct sessions of one model) in a
+  // single forward pass; afterwards each session's logits() are those after its token.
+  [[nodiscard]] static Status DecodeBatch(std::span<Session* const> sessions, std::span<const int32_t> tokens);
+  // The logits after the last token (n_vocab floats).
+  std::span<const float> logits() const { return logits_; }
 
   const std::vector<int32_t>& tokens() const { return tokens_; }
   int n_ctx() const { return cache_->n_ctx(); }

@@ -1,10 +1,13 @@
-// Engine: the lock and queue, context sizing, prompt rendering and the generation of one turn.
+// Engine: admission, context sizing, prompt rendering, and relaying one turn's generation from
+// the scheduler to its HTTP thread.
 #include "server/engine.h"
 
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <mutex>
 
 #include "chat/chat_template.h"
 
@@ -29,9 +32,20 @@ Engine::Engine(ModelBundle bundle, EngineOptions opts) : bundle_(std::move(bundl
   const int train_ctx = bundle_.model->hparams().n_ctx_train;
   if (opts_.default_ctx <= 0) opts_.default_ctx = std::min(4096, train_ctx);
   opts_.default_ctx = std::min(opts_.default_ctx, train_ctx);
+  opts_.num_parallel = std::max(1, opts_.num_parallel);
   pool_ = std::make_unique<ThreadPool>(opts_.threads > 0 ? opts_.threads : ThreadPool::DefaultThreadCount());
-  session_ = std::make_unique<Session>(*bundle_.model, opts_.default_ctx, *pool_);
-  current_ctx_.store(opts_.default_ctx);
+  scheduler_ =
+      std::make_unique<Scheduler>(*bundle_.model, *bundle_.tokenizer, *pool_, opts_.num_parallel, opts_.default_ctx);
+}
+
+void Engine::Shutdown() {
+  shutting_down_.store(true);
+  scheduler_->CancelAll();
+}
+
+std::string Engine::RenderMetrics() const {
+  return metrics_.Render(
+      {.queue_depth = scheduler_->waiting(), .active_slots = scheduler_->active(), .slots = scheduler_->n_slots()});
 }
 
 std::string Engine::FullName() const {
@@ -43,39 +57,25 @@ bool Engine::Matches(const std::string& requested) const {
   return r == Lower(opts_.name) || r == Lower(FullName());
 }
 
-Status Engine::SizeContext(int num_ctx) {
-  const int train_ctx = bundle_.model->hparams().n_ctx_train;
-  const int want = num_ctx > 0 ? num_ctx : opts_.default_ctx;
-  if (want > train_ctx) {
-    return InvalidArgument("options.num_ctx " + std::to_string(want) + " exceeds the model's context length " +
-                           std::to_string(train_ctx));
-  }
-  if (session_->n_ctx() != want) {
-    session_ = std::make_unique<Session>(*bundle_.model, want, *pool_);
-    current_ctx_.store(want);
-  }
-  return Status::Ok();
-}
-
 Result<std::unique_ptr<PreparedTurn>> Engine::Prepare(TurnRequest req, Clock::time_point start) {
   if (!Matches(req.model)) return NotFound("model '" + req.model + "' not found");
+  if (shutting_down_.load()) return Status(StatusCode::kUnavailable, "server is shutting down");
   auto turn = std::make_unique<PreparedTurn>();
   turn->start = start;
-  // Bounded queue: a request that finds the model busy waits only if fewer than max_queue
-  // others are already waiting, and then at most max_wait_seconds.
-  turn->lock = std::unique_lock<std::timed_mutex>(mu_, std::try_to_lock);
-  if (!turn->lock.owns_lock()) {
-    if (waiting_.fetch_add(1) >= opts_.max_queue) {
-      waiting_.fetch_sub(1);
-      return Status(StatusCode::kUnavailable, "server busy, please try again.  maximum pending requests exceeded");
-    }
-    const bool got = turn->lock.try_lock_for(std::chrono::duration<double>(opts_.max_wait_seconds));
-    waiting_.fetch_sub(1);
-    if (!got)
-      return Status(StatusCode::kUnavailable, "server busy, please try again (timed out waiting for the model)");
+  // Bounded queue: num_parallel requests generate and max_queue more may wait for a slot; the
+  // place is held until the PreparedTurn is destroyed.
+  if (admitted_.fetch_add(1) >= opts_.num_parallel + opts_.max_queue) {
+    admitted_.fetch_sub(1);
+    return Status(StatusCode::kUnavailable, "server busy, please try again.  maximum pending requests exceeded");
   }
-  if (shutting_down_.load()) return Status(StatusCode::kUnavailable, "server is shutting down");
-  HEARTH_RETURN_IF_ERROR(SizeContext(req.num_ctx));
+  turn->admission = std::make_unique<Admission>(&admitted_);
+  HEARTH_RETURN_IF_ERROR(TokenStream::Validate(req.gen));
+  const int train_ctx = bundle_.model->hparams().n_ctx_train;
+  turn->n_ctx = req.num_ctx > 0 ? req.num_ctx : opts_.default_ctx;
+  if (turn->n_ctx > train_ctx) {
+    return InvalidArgument("options.num_ctx " + std::to_string(turn->n_ctx) + " exceeds the model's context length " +
+                           std::to_string(train_ctx));
+  }
 
   const Tokenizer& tok = *bundle_.tokenizer;
   if (req.raw) {
@@ -95,7 +95,7 @@ Result<std::unique_ptr<PreparedTurn>> Engine::Prepare(TurnRequest req, Clock::ti
     HEARTH_ASSIGN_OR_RETURN(turn->prompt, tok.Encode(*text, /*parse_special=*/true, /*add_bos=*/false));
   }
   if (turn->prompt.empty()) return InvalidArgument("the prompt is empty");
-  const size_t ctx = static_cast<size_t>(session_->n_ctx());
+  const size_t ctx = static_cast<size_t>(turn->n_ctx);
   if (turn->prompt.size() >= ctx) {
     return OutOfRange("prompt of " + std::to_string(turn->prompt.size()) + " tokens does not fit the context of " +
                       std::to_string(ctx) + " tokens");
@@ -114,28 +114,58 @@ Result<TurnResult> Engine::Run(PreparedTurn& turn, const std::function<void(cons
     out.tool_calls.insert(out.tool_calls.end(), d.tool_calls.begin(), d.tool_calls.end());
     if (on_delta && (!d.thinking_delta.empty() || !d.content_delta.empty() || !d.tool_calls.empty())) on_delta(d);
   };
-  Result<GenerateResult> r = Generate(
-      *session_, *bundle_.tokenizer, turn.prompt, turn.req.gen,
-      [&](const TokenEvent& e) {
-        if (shutting_down_.load()) turn.cancel.store(true);
-        if (turn.req.raw) {
-          ParseDelta d;
-          d.content_delta = e.text;
-          take(d);
-        } else {
-          take(parser.Push(e.text));
+  auto push = [&](const std::string& text) {
+    if (!turn.req.raw) return take(parser.Push(text));
+    ParseDelta d;
+    d.content_delta = text;
+    take(d);
+  };
+
+  Job job;
+  job.prompt = turn.prompt;
+  job.gen = turn.req.gen;
+  job.n_ctx = turn.n_ctx;
+  job.cancel = &turn.cancel;
+  scheduler_->Submit(&job);
+  const Clock::time_point give_up =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opts_.max_wait_seconds));
+  std::unique_lock<std::mutex> lk(job.mu);
+  for (;;) {
+    if (!job.admitted) {
+      job.cv.wait_until(lk, give_up, [&] { return job.admitted; });
+      if (!job.admitted) {
+        lk.unlock();
+        // The job cannot be admitted between the check and Withdraw's success.
+        if (scheduler_->Withdraw(&job)) {
+          return Status(StatusCode::kUnavailable, "server busy, please try again (timed out waiting for a slot)");
         }
-      },
-      &turn.cancel);
-  if (!r) return r.error();
+        lk.lock();
+        continue;
+      }
+    }
+    job.cv.wait(lk, [&] { return !job.text.empty() || job.finished; });
+    // Parse and deliver outside the lock so the scheduler is never blocked by this client.
+    std::string text = std::move(job.text);
+    job.text.clear();
+    const bool finished = job.finished;
+    lk.unlock();
+    if (!text.empty()) push(text);
+    if (finished) break;
+    lk.lock();
+  }
+  // `finished` was seen under the lock: the scheduler no longer touches the job.
+  if (!job.error.ok()) return job.error;
+  const GenerateResult& r = job.result;
   if (turn.req.raw) {
-    out.content = r->text;  // Generate's text is authoritative (stop strings already cut)
+    out.content = r.text;  // the stream's text is authoritative (stop strings already cut)
   } else {
     take(parser.Finish());
   }
-  out.done_reason = r->done_reason;
-  out.stats = r->stats;
+  out.done_reason = r.done_reason;
+  out.stats = r.stats;
   out.total_ns = Nanos(Clock::now() - turn.start);
+  metrics_.ObserveTurn(static_cast<double>(out.total_ns) * 1e-9, r.stats.prompt_tokens, r.stats.prompt_reused,
+                       r.stats.eval_count);
   return out;
 }
 

@@ -1,7 +1,8 @@
-// The one loaded model behind `hearth serve` and the one Session that generates for it.
-// Requests take turns: a turn holds the engine's lock from Prepare until its PreparedTurn is
-// destroyed, so a streaming response keeps it while the client reads. The Session is reused
-// across turns, so a follow-up conversation only prefills what is new.
+// The one loaded model behind `hearth serve`. Requests share it through the Scheduler
+// (continuous batching over num_parallel slots, each with its own K/V cache); Prepare admits a
+// request within the bound num_parallel + max_queue or refuses it (503), and Run feeds the
+// scheduler's output through the chat output parser on the caller's (HTTP) thread, so a slow
+// client never stalls the other streams.
 // Thread-safe; the ModelBundle is owned and immutable after construction.
 #pragma once
 
@@ -9,7 +10,6 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -18,8 +18,9 @@
 #include "chat/output_parser.h"
 #include "runtime/generate.h"
 #include "runtime/model_bundle.h"
-#include "runtime/session.h"
 #include "server/api_types.h"
+#include "server/metrics.h"
+#include "server/scheduler.h"
 
 namespace hearth::server {
 
@@ -30,7 +31,8 @@ struct EngineOptions {
   std::string path;               // the GGUF file
   int default_ctx = 0;            // 0 = min(4096, the model's context length)
   int threads = 0;                // 0 = ThreadPool::DefaultThreadCount()
-  int max_queue = 8;              // requests allowed to wait while the model is busy; more get 503
+  int num_parallel = 4;           // sequences generated together (slots)
+  int max_queue = 8;              // requests allowed to wait while all slots are busy; more get 503
   double max_wait_seconds = 600;  // a waiting request gives up (503) after this long
 };
 
@@ -40,18 +42,33 @@ struct TurnResult {
   std::vector<ParsedToolCall> tool_calls;
   std::string done_reason;  // "stop", "length" or "cancel"
   GenerateStats stats;
-  int64_t load_ns = 0;   // request start -> lock held and prompt ready
+  int64_t load_ns = 0;   // request start -> prompt ready to be queued
   int64_t total_ns = 0;  // request start -> end of generation
 };
 
-// A turn that holds the lock with its prompt tokenized; Engine::Run generates it.
+// A place within the engine's bound on accepted requests, given back when destroyed.
+class Admission {
+ public:
+  explicit Admission(std::atomic<int>* counter = nullptr) : counter_(counter) {}
+  ~Admission() {
+    if (counter_ != nullptr) counter_->fetch_sub(1);
+  }
+  Admission(const Admission&) = delete;
+  Admission& operator=(const Admission&) = delete;
+
+ private:
+  std::atomic<int>* counter_;
+};
+
+// An admitted turn with its prompt tokenized; Engine::Run generates it.
 struct PreparedTurn {
   TurnRequest req;
   std::vector<int32_t> prompt;
   std::string suffix;  // end of the rendered prompt, seen by the parser first
+  int n_ctx = 0;
   Clock::time_point start;
-  std::unique_lock<std::timed_mutex> lock;
   std::atomic<bool> cancel{false};  // set by the route when the client goes away
+  std::unique_ptr<Admission> admission;
 };
 
 class Engine {
@@ -67,30 +84,34 @@ class Engine {
   const EngineOptions& options() const { return opts_; }
   int64_t file_size() const { return file_size_; }
   int64_t file_mtime() const { return file_mtime_; }
-  // The context of the current Session (may change between requests with options.num_ctx).
-  int current_ctx() const { return current_ctx_.load(); }
+  // The context of the slot that most recently started a request (options.num_ctx may vary).
+  int current_ctx() const { return scheduler_->last_ctx(); }
 
-  // Waits for the lock (bounded), sizes the context, renders and tokenizes the prompt.
+  // Admits the request (Unavailable when num_parallel + max_queue are already admitted), sizes
+  // the context, renders and tokenizes the prompt.
   // NotFound for another model, Unavailable when busy, InvalidArgument/OutOfRange for bad input.
   [[nodiscard]] Result<std::unique_ptr<PreparedTurn>> Prepare(TurnRequest req, Clock::time_point start);
-  // Generates; on_delta sees every parsed chunk in order (raw: content only).
+  // Queues the turn for a slot and generates; on_delta sees every parsed chunk in order (raw:
+  // content only), on the calling thread. Unavailable when no slot freed up within
+  // max_wait_seconds.
   [[nodiscard]] Result<TurnResult> Run(PreparedTurn& turn, const std::function<void(const ParseDelta&)>& on_delta);
 
   // Makes every running and future generation stop at its next token.
-  void Shutdown() { shutting_down_.store(true); }
+  void Shutdown();
+
+  Metrics& metrics() { return metrics_; }
+  // Prometheus text for GET /metrics.
+  std::string RenderMetrics() const;
 
  private:
-  [[nodiscard]] Status SizeContext(int num_ctx);
-
   ModelBundle bundle_;
   EngineOptions opts_;
   int64_t file_size_ = 0, file_mtime_ = 0;
   std::unique_ptr<ThreadPool> pool_;
-  std::timed_mutex mu_;               // held by the PreparedTurn that is generating
-  std::unique_ptr<Session> session_;  // guarded by mu_
-  std::atomic<int> waiting_{0};
-  std::atomic<int> current_ctx_{0};  // session_->n_ctx(), readable without mu_
+  Metrics metrics_;
+  std::atomic<int> admitted_{0};  // PreparedTurns alive (running or waiting)
   std::atomic<bool> shutting_down_{false};
+  std::unique_ptr<Scheduler> scheduler_;  // last: its loop uses the members above
 };
 
 }  // namespace hearth::server

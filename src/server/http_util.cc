@@ -6,9 +6,42 @@
 #include <random>
 
 namespace hearth::server {
+namespace {
+
+// nlohmann's parser is iterative, but copying, comparing and serializing a value recurse once
+// per level: a 6 MB body of nested arrays inside a message overflowed a worker's stack. No real
+// request comes near this depth, so deeper bodies are refused before parsing.
+constexpr int kMaxJsonDepth = 512;
+
+bool NestedTooDeep(const std::string& text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 Result<Json> ParseBody(const httplib::Request& req) {
   if (req.body.empty()) return InvalidArgument("missing request body");
+  if (NestedTooDeep(req.body)) {
+    return InvalidArgument("the request body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
   Json body = Json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) return InvalidArgument("invalid JSON in the request body");
   return body;

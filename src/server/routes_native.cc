@@ -1,6 +1,6 @@
 // The Ollama-native API: /api/chat and /api/generate (NDJSON streaming by default), model
-// listing and details, version, liveness. Registry operations (pull, create, ...) answer 501
-// because `hearth serve` serves one model file.
+// listing and details, version, liveness, and Prometheus /metrics. Registry operations (pull,
+// create, ...) answer 501 because `hearth serve` serves one model file.
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -222,6 +222,9 @@ httplib::Server::HandlerWithContentReader WithBody(httplib::Server::Handler hand
 void RegisterNativeRoutes(httplib::Server& http, Engine& engine) {
   http.Get("/", Guard([](const httplib::Request&, httplib::Response& res) {
              res.set_content("Ollama is running", "text/plain; charset=utf-8");
+           }));
+  http.Get("/metrics", Guard([&engine](const httplib::Request&, httplib::Response& res) {
+             res.set_content(engine.RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
            }));
   http.Get("/api/version", Guard([](const httplib::Request&, httplib::Response& res) {
              SendJson(res, {{"version", "0.1.0"}});

@@ -1,7 +1,9 @@
-// HttpServer: address parsing, limits, CORS and the error bodies httplib produces itself
-// (404 unknown path, 413 body too large).
+// HttpServer: address parsing, limits (body size, worker threads, read and request-head
+// timeouts), CORS and the error bodies httplib produces itself (404 unknown path, 413 body too
+// large).
 #include "server/server.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -43,7 +45,18 @@ Status ParseHostPort(const std::string& text, std::string* host, int* port) {
 
 HttpServer::HttpServer(Engine& engine, ServerOptions opts) : engine_(engine), opts_(std::move(opts)) {
   http_.set_payload_max_length(opts_.max_body_bytes);
+  const int threads = std::max(opts_.threads, 1);
+  http_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  http_.set_read_timeout(opts_.read_timeout);
+  http_.set_keep_alive_max_count(opts_.keep_alive_max);
+  // The logger runs after each response is written: the connection's next request head is due.
+  // It also feeds hearth_requests_total (streams are counted once they end).
+  http_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    guard_.ResponseDone(req.remote_addr, req.remote_port);
+    engine_.metrics().CountRequest(req.path, res.status);
+  });
   http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    guard_.RequestStarted(req.remote_addr, req.remote_port);
     const std::string origin = req.get_header_value("Origin");
     if (origin.empty()) return httplib::Server::HandlerResponse::Unhandled;
     if (OriginAllowed(origin)) {
@@ -101,9 +114,14 @@ Status HttpServer::Listen() {
     return IoError("cannot listen on " + opts_.host + ":" + std::to_string(opts_.port) +
                    " (address in use or not local?)");
   }
+  guard_.Start(opts_.port, opts_.head_timeout);
   std::fprintf(stderr, "hearth: serving %s on http://%s:%d\n", engine_.FullName().c_str(), opts_.host.c_str(),
                opts_.port);
-  if (!http_.listen_after_bind() && !stopping_.load()) return IoError("the HTTP server stopped with an error");
+  // The guard keeps running while httplib drains in-flight requests after Stop, so a slow
+  // client cannot hold the shutdown.
+  const bool clean = http_.listen_after_bind() || stopping_.load();
+  guard_.Stop();
+  if (!clean) return IoError("the HTTP server stopped with an error");
   return Status::Ok();
 }
 

@@ -1,16 +1,19 @@
-// `hearth serve`'s HTTP transport: binds the address, applies the body limit and CORS policy,
-// and registers the Ollama and OpenAI routes on one Engine. Listen blocks until Stop.
+// `hearth serve`'s HTTP transport: binds the address, applies the limits (body size, worker
+// threads, read and request-head timeouts) and CORS policy, and registers the Ollama and OpenAI
+// routes on one Engine. Listen blocks until Stop.
 // Stop may be called from any thread; the Engine is borrowed and must outlive the server.
 #pragma once
 
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+#include "server/connection_guard.h"
 #include "server/engine.h"
 
 namespace hearth::server {
@@ -19,6 +22,16 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 11434;
   size_t max_body_bytes = size_t{8} << 20;  // larger bodies get 413
+  // Worker threads: each connection holds one while it is read and answered (a stream for its
+  // whole length); further connections wait for a free one.
+  int threads = 32;
+  // A request line and headers must arrive within this time (slowloris; ConnectionGuard), and a
+  // connection whose client sends nothing for `read_timeout` while a request is read is closed.
+  std::chrono::milliseconds head_timeout{10000};
+  std::chrono::milliseconds read_timeout{10000};
+  // Requests served on one keep-alive connection before it is closed (a busy connection keeps
+  // its worker, so a low count lets waiting connections in).
+  size_t keep_alive_max = 16;
   // Origins allowed to call from a browser (exact match, or "*" for any), besides the server's
   // own origin. From HEARTH_ORIGINS, comma-separated.
   std::vector<std::string> origins;
@@ -41,6 +54,7 @@ class HttpServer {
   Engine& engine_;
   ServerOptions opts_;
   httplib::Server http_;
+  ConnectionGuard guard_;
   std::atomic<bool> stopping_{false};
 };
 

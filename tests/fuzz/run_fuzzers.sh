@@ -3,15 +3,20 @@
 # out of the project's own files, and prints executions and coverage per target. Exits non-zero
 # if any target finds a crash, leak, timeout or sanitizer report (artifacts under WORK/artifacts).
 #   tests/fuzz/run_fuzzers.sh SECONDS [BUILD_DIR (default build-fuzz)] [TARGET...]
+# Exits 77 without fuzzing when a target binary is missing.
 set -uo pipefail
 
 seconds=${1:?usage: run_fuzzers.sh SECONDS [BUILD_DIR] [TARGET...]}
 build=${2:-build-fuzz}
 shift $(( $# >= 2 ? 2 : 1 ))
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(gguf_fuzz tokenizer_fuzz chat_template_fuzz output_parser_fuzz)
+[ ${#targets[@]} -eq 0 ] && targets=(gguf_fuzz tokenizer_fuzz chat_template_fuzz output_parser_fuzz api_request_fuzz)
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+# Exit 77 (ctest's skip code for fuzz_smoke) when the fuzz build is absent: `make fuzz-build`.
+for t in "${targets[@]}"; do
+  [ -x "$build/fuzz/$t" ] || { echo "run_fuzzers: $build/fuzz/$t is not built (make fuzz-build)"; exit 77; }
+done
 testdata=$repo/tests/testdata
 fuzzdir=$repo/tests/fuzz
 bin=$build/fuzz
@@ -61,10 +66,13 @@ PY
 
   d=$(seed_dir output_parser_fuzz)
   cp "$fuzzdir"/seeds/output_parser/* "$d"/
+
+  d=$(seed_dir api_request_fuzz)
+  cp "$fuzzdir"/seeds/api_request/* "$d"/
 }
 make_seeds || { echo "run_fuzzers: seed generation failed" >&2; exit 2; }
 
-declare -A dict=([tokenizer_fuzz]=gemma.dict [output_parser_fuzz]=gemma.dict [chat_template_fuzz]=jinja.dict)
+declare -A dict=([tokenizer_fuzz]=gemma.dict [output_parser_fuzz]=gemma.dict [chat_template_fuzz]=jinja.dict [api_request_fuzz]=api.dict)
 declare -A maxlen=([gguf_fuzz]=2097152 [tokenizer_fuzz]=16384 [chat_template_fuzz]=32768 [output_parser_fuzz]=16384)
 
 status=0

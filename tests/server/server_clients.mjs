@@ -2,12 +2,12 @@
 // tests/reference/node_modules) plus raw fetch for the error paths. The model has random weights,
 // so generated text is compared with `hearth run --json` on the same prompt (greedy).
 // Usage: node server_clients.mjs HEARTH_BINARY WORK_DIR      Prints "N passed, M failed".
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { assert, assertEq, createHarness, postJson } from './harness.mjs';
 
 const [hearth, workDir] = process.argv.slice(2);
 if (!hearth || !workDir) {
@@ -31,91 +31,8 @@ try {
 }
 
 const MODEL = 'tiny';
-const servers = [];
-let passed = 0, failed = 0;
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-function assertEq(actual, expected, what) {
-  if (actual !== expected) {
-    throw new Error(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
-  }
-}
-
-async function test(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}: ${e && e.stack ? e.stack : e}`);
-  }
-}
-
-function run(args) {
-  const r = spawnSync(hearth, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`hearth ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-// Starts `hearth serve` and polls GET / until it answers (no fixed sleeps).
-async function startServer(modelPath, env = {}) {
-  const port = await freePort();
-  const child = spawn(hearth, ['serve', '--model', modelPath, '--name', MODEL, '--threads', '2'], {
-    env: { ...process.env, HEARTH_HOST: `127.0.0.1:${port}`, OLLAMA_HOST: '', ...env },
-    stdio: ['ignore', 'inherit', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const server = { child, port, exited, base: `http://127.0.0.1:${port}`, stderr: () => stderr, alive: true };
-  exited.then(() => { server.alive = false; });
-  servers.push(server);
-  const deadline = Date.now() + 60000;
-  for (;;) {
-    if (!server.alive) throw new Error(`hearth serve exited early: ${stderr}`);
-    try {
-      const r = await fetch(server.base + '/');
-      if (r.ok) return server;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`hearth serve did not answer within 60 s: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-// SIGTERM, then SIGKILL if it has not exited after 10 s. Returns the exit status.
-async function stopServer(server) {
-  if (!server.alive) return server.exited;
-  server.child.kill('SIGTERM');
-  const timer = setTimeout(() => server.child.kill('SIGKILL'), 10000);
-  const result = await server.exited;
-  clearTimeout(timer);
-  return result;
-}
-
-process.on('exit', () => {
-  for (const s of servers) if (s.alive) s.child.kill('SIGKILL');
-});
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => process.exit(1));
-}
-
-async function postJson(base, route, body) {
-  return fetch(base + route, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
-}
+const { test, run, startServer: startNamed, stopServer, finish } = createHarness(hearth);
+const startServer = (modelPath, env = {}) => startNamed(modelPath, MODEL, env);
 
 async function main() {
   mkdirSync(workDir, { recursive: true });
@@ -380,8 +297,8 @@ async function main() {
     assertEq(code, 0, 'exit code');
   });
 
-  await test('queue full: 503 with Retry-After (HEARTH_MAX_QUEUE=0)', async () => {
-    const busy = await startServer(modelPath, { HEARTH_MAX_QUEUE: '0' });
+  await test('queue full: 503 with Retry-After (one slot, HEARTH_MAX_QUEUE=0)', async () => {
+    const busy = await startServer(modelPath, { HEARTH_MAX_QUEUE: '0', HEARTH_NUM_PARALLEL: '1' });
     try {
       const ctl = new AbortController();
       const r = await fetch(busy.base + '/api/generate', { method: 'POST', signal: ctl.signal,
@@ -398,13 +315,4 @@ async function main() {
   });
 }
 
-try {
-  await main();
-} catch (e) {
-  failed++;
-  console.log(`FAIL setup: ${e && e.stack ? e.stack : e}`);
-} finally {
-  for (const s of servers) await stopServer(s);
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+await finish(main);

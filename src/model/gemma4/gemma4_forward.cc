@@ -1,7 +1,9 @@
-// The Gemma 4 forward pass over a batch of consecutive tokens of one sequence, in the order of
-// HF Gemma4TextDecoderLayer: attention (q/k/v norms, NEOX RoPE, sliding window, KV sharing),
+// The Gemma 4 forward pass over a batch of rows, in the order of HF Gemma4TextDecoderLayer: attention (q/k/v norms, NEOX RoPE, sliding window, KV sharing),
 // dense GeGLU or MoE FFN, Per-Layer-Embedding injection, layer scalar; then the tied LM head and
-// the final soft-cap. Section numbers refer to shared spec gemma4-text-model.md.
+// the final soft-cap. A batch is either consecutive tokens of one sequence (prefill) or one token
+// of each of several sequences (batched decode): every row carries its own cache and position,
+// so the projections read each weight once per batch whatever the rows belong to.
+// Section numbers refer to shared spec gemma4-text-model.md.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -13,11 +15,17 @@
 namespace hearth {
 namespace {
 
+// Where one row of a batch lives: its sequence's cache and its position there.
+struct RowSlot {
+  KvCache* cache;
+  int64_t pos;
+};
+
 // Shapes of one forward call.
 struct BatchShape {
-  int n_tokens;  // T
-  int64_t pos0;  // position of the first token
-  int n_embd;    // E
+  int n_tokens;                  // T
+  int n_embd;                    // E
+  std::span<const RowSlot> rows;  // T entries
 };
 
 void DequantizeMatrixRow(const MatrixView& m, int64_t row, float* dst) {
@@ -51,7 +59,7 @@ void PerLayerInputs(const Gemma4Hparams& hp, const Gemma4Weights& w, std::span<c
 }
 
 // §d.7: softmax(q·k) v over the visible keys of each query head; scale 1.0, no soft-cap.
-void Attend(const Gemma4LayerParams& lp, const KvCache& cache, int kv_layer, int window, const BatchShape& b,
+void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, const BatchShape& b,
             const float* q /* [T, Hq*hd] */, float* out /* [T, Hq*hd] */, ThreadPool& pool) {
   const int hd = lp.head_dim, n_head = lp.n_head;
   const int group = lp.n_head / lp.n_head_kv;
@@ -60,7 +68,8 @@ void Attend(const Gemma4LayerParams& lp, const KvCache& cache, int kv_layer, int
     std::vector<float> scores;
     for (int64_t idx = begin; idx < end; ++idx) {
       const int t = static_cast<int>(idx / n_head), h = static_cast<int>(idx % n_head);
-      const int64_t pq = b.pos0 + t;
+      const KvCache& cache = *b.rows[static_cast<size_t>(t)].cache;
+      const int64_t pq = b.rows[static_cast<size_t>(t)].pos;
       // §d.7 / (g)8: a sliding layer sees exactly the W most recent positions, itself included.
       const int64_t lo = sliding ? std::max<int64_t>(0, pq - window + 1) : 0;
       const int64_t n_keys = pq - lo + 1;
@@ -87,7 +96,7 @@ void Attend(const Gemma4LayerParams& lp, const KvCache& cache, int kv_layer, int
 
 // §d.3 steps 1-3: h += RMSNorm(Attention(RMSNorm(h)); post_attention_norm).
 void AttentionBlock(const Gemma4Hparams& hp, const Gemma4Weights& w, int il, const BatchShape& b, float* h,
-                    KvCache& cache, ThreadPool& pool, KernelMode mode) {
+                    ThreadPool& pool, KernelMode mode) {
   const Gemma4LayerParams& lp = hp.layers[il];
   const Gemma4LayerWeights& lw = w.layers[il];
   const int T = b.n_tokens, E = b.n_embd, hd = lp.head_dim;
@@ -104,7 +113,7 @@ void AttentionBlock(const Gemma4Hparams& hp, const Gemma4Weights& w, int il, con
     for (int hh = 0; hh < lp.n_head; ++hh) {
       float* qh = q.data() + (static_cast<int64_t>(t) * lp.n_head + hh) * hd;
       RmsNorm(qh, lw.attn_q_norm.data(), qh, hd, hp.rms_eps);
-      RopeNeox(qh, lp.n_rot, b.pos0 + t, lp.rope_base, rope_div);
+      RopeNeox(qh, lp.n_rot, b.rows[static_cast<size_t>(t)].pos, lp.rope_base, rope_div);
     }
   }
 
@@ -119,9 +128,9 @@ void AttentionBlock(const Gemma4Hparams& hp, const Gemma4Weights& w, int il, con
       v = k;
     }
     for (int t = 0; t < T; ++t) {
-      const int64_t pos = b.pos0 + t;
-      float* k_dst = cache.K(il, pos);
-      float* v_dst = cache.V(il, pos);
+      const auto [cache, pos] = b.rows[static_cast<size_t>(t)];
+      float* k_dst = cache->K(il, pos);
+      float* v_dst = cache->V(il, pos);
       for (int g = 0; g < lp.n_head_kv; ++g) {
         const int64_t off = static_cast<int64_t>(t) * kv_width + static_cast<int64_t>(g) * hd;
         RmsNorm(k.data() + off, lw.attn_k_norm.data(), k_dst + g * hd, hd, hp.rms_eps);
@@ -132,7 +141,7 @@ void AttentionBlock(const Gemma4Hparams& hp, const Gemma4Weights& w, int il, con
   }
 
   std::vector<float> attn(static_cast<size_t>(T) * q_width);
-  Attend(lp, cache, lp.kv_source, hp.sliding_window, b, q.data(), attn.data(), pool);
+  Attend(lp, lp.kv_source, hp.sliding_window, b, q.data(), attn.data(), pool);
   std::vector<float> o(static_cast<size_t>(T) * E);
   MatMul(lw.attn_output, attn.data(), T, o.data(), pool, mode);
   RmsNormRows(o.data(), lw.post_attention_norm.data(), o.data(), T, E, hp.rms_eps);
@@ -257,6 +266,61 @@ void InjectPerLayerInput(const Gemma4Hparams& hp, const Gemma4LayerWeights& lw, 
   for (size_t i = 0; i < u.size(); ++i) h[i] += u[i];
 }
 
+// Runs the layers over the batch (rows already validated) and writes the logits of
+// `output_rows`. Cache positions are not advanced here.
+void RunBatch(const Gemma4Hparams& hp, const Gemma4Weights& w, std::span<const int32_t> tokens,
+              std::span<const RowSlot> rows, std::span<const int> output_rows, float* logits, ThreadPool& pool,
+              KernelMode mode) {
+  const int T = static_cast<int>(tokens.size());
+  const int E = hp.n_embd;
+  const BatchShape b{.n_tokens = T, .n_embd = E, .rows = rows};
+
+  // §d.1: x = token_embd[t] · √E (f32 constant, as llama.cpp).
+  std::vector<float> h(static_cast<size_t>(T) * E);
+  const float embd_scale = std::sqrt(static_cast<float>(E));
+  for (int t = 0; t < T; ++t) {
+    float* x = h.data() + static_cast<int64_t>(t) * E;
+    DequantizeMatrixRow(w.token_embd, tokens[static_cast<size_t>(t)], x);
+    for (int i = 0; i < E; ++i) x[i] *= embd_scale;
+  }
+  std::vector<float> ple;
+  if (hp.n_embd_per_layer > 0) {
+    ple.resize(static_cast<size_t>(T) * hp.n_layer * hp.n_embd_per_layer);
+    PerLayerInputs(hp, w, tokens, h.data(), ple.data(), pool, mode);
+  }
+
+  for (int il = 0; il < hp.n_layer; ++il) {
+    AttentionBlock(hp, w, il, b, h.data(), pool, mode);
+    FfnBlock(hp, w, il, b, h.data(), pool, mode);
+    if (hp.n_embd_per_layer > 0) InjectPerLayerInput(hp, w.layers[il], il, b, ple.data(), h.data(), pool, mode);
+    // (g)11: the layer scalar multiplies the whole residual stream.
+    const float s = w.layers[il].layer_output_scale;
+    if (s != 1.0f) {
+      for (float& x : h) x *= s;
+    }
+  }
+
+  const int n_out = static_cast<int>(output_rows.size());
+  if (n_out == 0) return;
+  std::vector<float> y(static_cast<size_t>(n_out) * E);
+  for (int i = 0; i < n_out; ++i) {
+    RmsNorm(h.data() + static_cast<int64_t>(output_rows[static_cast<size_t>(i)]) * E, w.output_norm.data(),
+            y.data() + static_cast<int64_t>(i) * E, E, hp.rms_eps);
+  }
+  MatMul(w.output, y.data(), n_out, logits, pool, mode);
+  SoftCap(logits, static_cast<int64_t>(n_out) * hp.n_vocab, hp.final_logit_softcap);
+}
+
+Status CheckTokens(std::span<const int32_t> tokens, int n_vocab) {
+  for (int32_t tok : tokens) {
+    if (tok < 0 || tok >= n_vocab) {
+      return InvalidArgument("token id " + std::to_string(tok) + " is outside the vocabulary (0.." +
+                             std::to_string(n_vocab - 1) + ")");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status Gemma4Model::Forward(std::span<const int32_t> tokens, KvCache& cache, std::span<const int> output_rows,
@@ -271,55 +335,42 @@ Status Gemma4Model::Forward(std::span<const int32_t> tokens, KvCache& cache, std
     return OutOfRange("context full: " + std::to_string(cache.n_past()) + " + " + std::to_string(T) +
                       " tokens exceed the context of " + std::to_string(cache.n_ctx()));
   }
-  for (int32_t tok : tokens) {
-    if (tok < 0 || tok >= hp_.n_vocab) {
-      return InvalidArgument("token id " + std::to_string(tok) + " is outside the vocabulary (0.." +
-                             std::to_string(hp_.n_vocab - 1) + ")");
-    }
-  }
+  HEARTH_RETURN_IF_ERROR(CheckTokens(tokens, hp_.n_vocab));
   for (size_t i = 0; i < output_rows.size(); ++i) {
     if (output_rows[i] < 0 || output_rows[i] >= T || (i > 0 && output_rows[i] <= output_rows[i - 1])) {
       return InvalidArgument("output rows must be ascending batch indices");
     }
   }
-  const BatchShape b{.n_tokens = T, .pos0 = cache.n_past(), .n_embd = hp_.n_embd};
-  const int E = hp_.n_embd;
+  std::vector<RowSlot> rows(static_cast<size_t>(T));
+  for (int t = 0; t < T; ++t) rows[static_cast<size_t>(t)] = {&cache, cache.n_past() + t};
+  RunBatch(hp_, w_, tokens, rows, output_rows, logits, pool, mode);
+  cache.set_n_past(cache.n_past() + T);
+  return Status::Ok();
+}
 
-  // §d.1: x = token_embd[t] · √E (f32 constant, as llama.cpp).
-  std::vector<float> h(static_cast<size_t>(T) * E);
-  const float embd_scale = std::sqrt(static_cast<float>(E));
-  for (int t = 0; t < T; ++t) {
-    float* x = h.data() + static_cast<int64_t>(t) * E;
-    DequantizeMatrixRow(w_.token_embd, tokens[static_cast<size_t>(t)], x);
-    for (int i = 0; i < E; ++i) x[i] *= embd_scale;
-  }
-  std::vector<float> ple;
-  if (hp_.n_embd_per_layer > 0) {
-    ple.resize(static_cast<size_t>(T) * hp_.n_layer * hp_.n_embd_per_layer);
-    PerLayerInputs(hp_, w_, tokens, h.data(), ple.data(), pool, mode);
-  }
-
-  for (int il = 0; il < hp_.n_layer; ++il) {
-    AttentionBlock(hp_, w_, il, b, h.data(), cache, pool, mode);
-    FfnBlock(hp_, w_, il, b, h.data(), pool, mode);
-    if (hp_.n_embd_per_layer > 0) InjectPerLayerInput(hp_, w_.layers[il], il, b, ple.data(), h.data(), pool, mode);
-    // (g)11: the layer scalar multiplies the whole residual stream.
-    const float s = w_.layers[il].layer_output_scale;
-    if (s != 1.0f) {
-      for (float& x : h) x *= s;
+Status Gemma4Model::ForwardDecodeBatch(std::span<const int32_t> tokens, std::span<KvCache* const> caches,
+                                       float* logits, ThreadPool& pool, KernelMode mode) const {
+  const size_t n = tokens.size();
+  if (n == 0) return InvalidArgument("empty batch");
+  if (caches.size() != n) return InvalidArgument("decode batch needs one cache per token");
+  HEARTH_RETURN_IF_ERROR(CheckTokens(tokens, hp_.n_vocab));
+  std::vector<RowSlot> rows(n);
+  std::vector<int> output_rows(n);
+  for (size_t i = 0; i < n; ++i) {
+    KvCache* c = caches[i];
+    if (c == nullptr) return InvalidArgument("null cache in decode batch");
+    for (size_t j = 0; j < i; ++j) {
+      if (caches[j] == c) return InvalidArgument("a cache appears twice in one decode batch");
     }
+    if (c->n_past() + 1 > c->n_ctx()) {
+      return OutOfRange("context full: sequence " + std::to_string(i) + " holds " + std::to_string(c->n_past()) +
+                        " of " + std::to_string(c->n_ctx()) + " tokens");
+    }
+    rows[i] = {c, c->n_past()};
+    output_rows[i] = static_cast<int>(i);
   }
-  cache.set_n_past(b.pos0 + T);
-
-  const int n_out = static_cast<int>(output_rows.size());
-  if (n_out == 0) return Status::Ok();
-  std::vector<float> y(static_cast<size_t>(n_out) * E);
-  for (int i = 0; i < n_out; ++i) {
-    RmsNorm(h.data() + static_cast<int64_t>(output_rows[static_cast<size_t>(i)]) * E, w_.output_norm.data(),
-            y.data() + static_cast<int64_t>(i) * E, E, hp_.rms_eps);
-  }
-  MatMul(w_.output, y.data(), n_out, logits, pool, mode);
-  SoftCap(logits, static_cast<int64_t>(n_out) * hp_.n_vocab, hp_.final_logit_softcap);
+  RunBatch(hp_, w_, tokens, rows, output_rows, logits, pool, mode);
+  for (KvCache* c : caches) c->set_n_past(c->n_past() + 1);
   return Status::Ok();
 }
 

@@ -1,6 +1,7 @@
 #include "model/gemma4/gemma4_hparams.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace hearth {
 namespace {
@@ -96,6 +97,14 @@ Result<Gemma4Hparams> LoadGemma4Hparams(const GgufFile& f) {
   hp.rms_eps = eps;
   HEARTH_ASSIGN_OR_RETURN(hp.final_logit_softcap, ReadFloatOr(f, "final_logit_softcapping", 30.0f));
   if (hp.n_embd == 0 || hp.sliding_window == 0) return CorruptFile("embedding_length and sliding_window must be positive");
+  // NaN or a negative value here turns every activation into NaN without any error later.
+  if (!(hp.rms_eps > 0 && hp.rms_eps < 1)) {
+    return CorruptFile("key gemma4.attention.layer_norm_rms_epsilon = " + std::to_string(hp.rms_eps) + " is not in (0, 1)");
+  }
+  if (!(hp.final_logit_softcap > 0) || !std::isfinite(hp.final_logit_softcap)) {
+    return CorruptFile("key gemma4.final_logit_softcapping = " + std::to_string(hp.final_logit_softcap) +
+                       " is not a finite positive number");
+  }
   if (hp.shared_kv_layers >= hp.n_layer) {
     return CorruptFile("key gemma4.attention.shared_kv_layers = " + std::to_string(hp.shared_kv_layers) +
                        " leaves no layer with its own KV cache");
@@ -122,6 +131,11 @@ Result<Gemma4Hparams> LoadGemma4Hparams(const GgufFile& f) {
   // Spec §b: llama.cpp's generic default of 1e4 is wrong for FULL layers; Gemma 4 uses 1e6.
   HEARTH_ASSIGN_OR_RETURN(float base_full, ReadFloatOr(f, "rope.freq_base", 1e6f));
   HEARTH_ASSIGN_OR_RETURN(float base_swa, ReadFloatOr(f, "rope.freq_base_swa", 1e4f));
+  for (float base : {base_full, base_swa}) {
+    if (!(base > 1) || !std::isfinite(base)) {
+      return CorruptFile("key gemma4.rope.freq_base(_swa) = " + std::to_string(base) + " is not a finite number > 1");
+    }
+  }
 
   const GgufValue* pattern = f.Find("gemma4.attention.sliding_window_pattern");
   if (pattern == nullptr) return NotFound("key gemma4.attention.sliding_window_pattern is missing");
@@ -148,6 +162,7 @@ Result<Gemma4Hparams> LoadGemma4Hparams(const GgufFile& f) {
     l.kv_source = il;
     const std::string where = "layer " + std::to_string(il) + ": ";
     if (l.n_head == 0 || l.head_dim == 0) return CorruptFile(where + "head_count and key_length must be positive");
+    if (l.n_ff == 0) return CorruptFile(where + "feed_forward_length must be positive");
     if (l.n_head % l.n_head_kv != 0) {
       return CorruptFile(where + "head_count " + std::to_string(l.n_head) + " is not a multiple of head_count_kv " +
                          std::to_string(l.n_head_kv));

@@ -43,6 +43,12 @@ class Gemma4Model {
   // exceed cache.max_batch(); the caller splits longer prompts.
   Status Forward(std::span<const int32_t> tokens, KvCache& cache, std::span<const int> output_rows,
                  float* logits, ThreadPool& pool, KernelMode mode = KernelMode::kFast) const;
+  // Continuous batching: appends tokens[i] to caches[i] (each a distinct cache of this model, at
+  // its own position) in one forward pass, so every weight is read once for all sequences.
+  // logits receives tokens.size() rows of n_vocab, row i for sequence i; equal to what Forward
+  // gives each sequence alone.
+  Status ForwardDecodeBatch(std::span<const int32_t> tokens, std::span<KvCache* const> caches, float* logits,
+                            ThreadPool& pool, KernelMode mode = KernelMode::kFast) const;
 
  private:
   explicit Gemma4Model(GgufFile file) : file_(std::move(file)) {}

@@ -51,6 +51,9 @@ Result<Shape> PresetShape(const std::string& name) {
   return InvalidArgument("unknown preset '" + name + "' (choose one of: " + list + ")");
 }
 
+// The attention pattern: a FULL layer after every (full_every - 1) sliding ones.
+bool IsFullLayer(const Shape& s, int il) { return (il + 1) % s.full_every == 0; }
+
 // Deterministic across platforms: splitmix64 + Box-Muller (std::normal_distribution is not
 // specified bit-for-bit).
 class Rng {
@@ -165,7 +168,7 @@ std::vector<TensorPlan> PlanTensors(const Shape& s, const FileType& ft, int64_t 
   const int first_shared = s.n_layer - s.shared_kv_layers;
   for (int il = 0; il < s.n_layer; ++il) {
     const std::string p = "blk." + std::to_string(il) + ".";
-    const bool full = (il + 1) % s.full_every == 0;
+    const bool full = IsFullLayer(s, il);
     const int64_t hd = full ? s.head_dim_full : s.head_dim_swa;
     const int64_t kv = (full ? s.n_head_kv_full : s.n_head_kv_swa) * hd;
     const int64_t q = static_cast<int64_t>(s.n_head) * hd;
@@ -220,7 +223,7 @@ void WriteMetadata(GgufWriter& w, const Shape& s, const FileType& ft, const std:
   std::vector<int32_t> kv_heads;
   std::vector<bool> pattern;
   for (int il = 0; il < L; ++il) {
-    const bool full = (il + 1) % s.full_every == 0;
+    const bool full = IsFullLayer(s, il);
     pattern.push_back(!full);
     kv_heads.push_back(full ? s.n_head_kv_full : s.n_head_kv_swa);
   }
@@ -282,19 +285,9 @@ Status WriteTensor(GgufWriter& w, const TensorPlan& t, Rng& rng) {
   return Status::Ok();
 }
 
-}  // namespace
-
-std::vector<std::string> TestModelPresets() {
-  return {"e-tiny", "moe-tiny", "dense-tiny", "e2b", "e4b", "26b-a4b", "31b"};
-}
-
-Result<uint64_t> WriteTestModel(const TestModelOptions& o) {
+// The preset's shape with the option overrides applied.
+Result<Shape> ResolveShape(const TestModelOptions& o) {
   HEARTH_ASSIGN_OR_RETURN(Shape shape, PresetShape(o.preset));
-  HEARTH_ASSIGN_OR_RETURN(FileType ft, ParseFileType(o.type));
-  if (o.vocab_path.empty() && o.n_vocab <= 0) {
-    return InvalidArgument("--vocab FILE is required (a GGUF with the tokenizer to copy)");
-  }
-  if (o.out_path.empty()) return InvalidArgument("--out FILE is required");
   if (o.ctx) shape.ctx = *o.ctx;
   if (o.window) shape.window = *o.window;
   if (o.n_embd) shape.n_embd = *o.n_embd;
@@ -309,6 +302,38 @@ Result<uint64_t> WriteTestModel(const TestModelOptions& o) {
   if (shape.ctx <= 0 || shape.window <= 0 || shape.n_embd <= 0 || shape.n_embd % 32 != 0) {
     return InvalidArgument("--ctx and --window must be positive, --embd a positive multiple of 32");
   }
+  return shape;
+}
+
+}  // namespace
+
+std::vector<std::string> TestModelPresets() {
+  return {"e-tiny", "moe-tiny", "dense-tiny", "e2b", "e4b", "26b-a4b", "31b"};
+}
+
+Result<TestModelLayout> PlanTestModel(const TestModelOptions& o, int64_t n_vocab) {
+  HEARTH_ASSIGN_OR_RETURN(Shape shape, ResolveShape(o));
+  HEARTH_ASSIGN_OR_RETURN(FileType ft, ParseFileType(o.type));
+  if (n_vocab <= 0) return InvalidArgument("n_vocab must be positive");
+  TestModelLayout layout{.n_layer = shape.n_layer, .n_embd = shape.n_embd, .n_embd_per_layer = shape.n_embd_per_layer,
+                         .sliding_window = shape.window, .n_ctx_train = shape.ctx, .n_expert = shape.n_expert,
+                         .n_expert_used = shape.n_expert_used};
+  for (TensorPlan& t : PlanTensors(shape, ft, n_vocab)) layout.tensors.push_back({std::move(t.name), t.ne, t.type});
+  for (int il = 0; il < shape.n_layer; ++il) {
+    const bool full = IsFullLayer(shape, il);
+    const int width = full ? shape.n_head_kv_full * shape.head_dim_full : shape.n_head_kv_swa * shape.head_dim_swa;
+    layout.kv_layers.push_back({.owns_kv = il < shape.n_layer - shape.shared_kv_layers, .sliding = !full, .width = width});
+  }
+  return layout;
+}
+
+Result<uint64_t> WriteTestModel(const TestModelOptions& o) {
+  HEARTH_ASSIGN_OR_RETURN(Shape shape, ResolveShape(o));
+  HEARTH_ASSIGN_OR_RETURN(FileType ft, ParseFileType(o.type));
+  if (o.vocab_path.empty() && o.n_vocab <= 0) {
+    return InvalidArgument("--vocab FILE is required (a GGUF with the tokenizer to copy)");
+  }
+  if (o.out_path.empty()) return InvalidArgument("--out FILE is required");
 
   GgufWriter w;
   WriteMetadata(w, shape, ft, o.preset);

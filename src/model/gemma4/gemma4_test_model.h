@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "base/status.h"
+#include "kv_cache/kv_cache.h"
+#include "tensor/dtype.h"
 
 namespace hearth {
 
@@ -29,6 +31,23 @@ struct TestModelOptions {
 
 // Preset names, for help texts and errors.
 std::vector<std::string> TestModelPresets();
+
+// What WriteTestModel would write, without writing it (memory planning in src/hw): every tensor
+// with its storage type, and the K/V layout the loaded model gets. Ignores vocab_path/out_path;
+// `n_vocab` rows are planned for the embedding tables.
+struct TestModelTensor {
+  std::string name;
+  std::vector<int64_t> ne;  // ggml order
+  GgmlType type;
+};
+struct TestModelLayout {
+  std::vector<TestModelTensor> tensors;
+  std::vector<KvLayerSpec> kv_layers;  // one per layer
+  int n_layer = 0, n_embd = 0, n_embd_per_layer = 0;
+  int sliding_window = 0, n_ctx_train = 0;
+  int n_expert = 0, n_expert_used = 0;
+};
+Result<TestModelLayout> PlanTestModel(const TestModelOptions& options, int64_t n_vocab);
 
 // Writes the model; returns its size in bytes.
 Result<uint64_t> WriteTestModel(const TestModelOptions& options);

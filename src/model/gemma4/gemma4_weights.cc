@@ -1,5 +1,6 @@
 #include "model/gemma4/gemma4_weights.h"
 
+#include <algorithm>
 #include <cmath>
 #include <initializer_list>
 #include <string>
@@ -41,7 +42,9 @@ class Binder {
       return MatrixView{};
     }
     HEARTH_RETURN_IF_ERROR(CheckShape(*t, {cols, rows}));
-    return View(*t, cols, rows);
+    MatrixView m = View(*t, cols, rows);
+    HEARTH_RETURN_IF_ERROR(CheckSampledRows(*t, m, rows));
+    return m;
   }
 
   Result<ExpertMatrices> Experts(std::initializer_list<const char*> names, int64_t cols, int64_t rows, int64_t n_expert,
@@ -55,6 +58,7 @@ class Binder {
     ExpertMatrices e;
     e.first = View(*t, cols, rows);
     e.expert_bytes = e.first.row_bytes * static_cast<size_t>(rows);
+    HEARTH_RETURN_IF_ERROR(CheckSampledRows(*t, e.first, rows * n_expert));
     return e;
   }
 
@@ -77,6 +81,27 @@ class Binder {
   }
 
  private:
+  // Reading every weight of a multi-gigabyte file at load would cost seconds to minutes, so
+  // large tensors are sampled: kSampledRows rows spread evenly (first and last included) are
+  // dequantized and must be finite. That catches a file of NaNs, a bad block scale in the
+  // sampled rows and garbage in a whole tensor; a single bad block elsewhere shows up only as
+  // NaN logits at run time (SECURITY.md).
+  static constexpr int64_t kSampledRows = 16;
+
+  static Status CheckSampledRows(const GgufTensorInfo& t, const MatrixView& m, int64_t total_rows) {
+    if (total_rows <= 0 || m.cols <= 0) return Status::Ok();
+    std::vector<float> row(static_cast<size_t>(m.cols));
+    const int64_t n = std::min(total_rows, kSampledRows);
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t r = n == 1 ? 0 : i * (total_rows - 1) / (n - 1);
+      DequantizeRow(t.type, m.data + static_cast<size_t>(r) * m.row_bytes, row.data(), m.cols);
+      for (float v : row) {
+        if (!std::isfinite(v)) return CorruptFile("tensor " + t.name + ": row " + std::to_string(r) + " contains NaN or Inf");
+      }
+    }
+    return Status::Ok();
+  }
+
   static MatrixView View(const GgufTensorInfo& t, int64_t cols, int64_t rows) {
     return MatrixView{t.type, t.data, cols, rows, *RowBytes(t.type, cols)};
   }

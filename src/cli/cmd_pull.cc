@@ -1,0 +1,29 @@
+// `hearth pull NAME`: fetches a GGUF from Hugging Face into the store (src/store/pull.h).
+#include <cstdio>
+#include <memory>
+
+#include "cli/command.h"
+#include "store/progress.h"
+#include "store/pull.h"
+
+namespace hearth::cli {
+
+RunFn AddPullCommand(CLI::App& app) {
+  auto name = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand(
+      "pull", "Download a model from Hugging Face: hf.co/ORG/REPO[:QUANT] or gemma4[:e2b|e4b|26b|31b]");
+  cmd->add_option("model", *name, "Model name")->required();
+  return [name] {
+    Result<store::PullTarget> target = store::ResolvePullTarget(*name);
+    if (!target) return Fail(target.error());
+    Result<store::ModelStore> models = store::ModelStore::OpenDefault();
+    if (!models) return Fail(models.error());
+    Result<store::Manifest> m = store::Pull(*models, store::HubConfig::FromEnv(), *target);
+    if (!m) return Fail(m.error());
+    std::printf("pulled %s (%s)\n", target->name.Display().c_str(),
+                store::ProgressBar::FormatBytes(m->TotalSize()).c_str());
+    return 0;
+  };
+}
+
+}  // namespace hearth::cli

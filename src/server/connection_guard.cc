@@ -1,0 +1,125 @@
+#include "server/connection_guard.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <set>
+
+namespace hearth::server {
+namespace {
+
+// Local port of a socket, or -1 for anything that is not an IPv4/IPv6 socket.
+int LocalPort(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return -1;
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&ss)->sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_port);
+  return -1;
+}
+
+// The peer as httplib reports it (numeric host from getnameinfo, port); false when unconnected
+// (the listening socket).
+bool Peer(int fd, std::string* addr, int* port) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return false;
+  char host[NI_MAXHOST];
+  if (getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof(host), nullptr, 0, NI_NUMERICHOST) != 0) {
+    return false;
+  }
+  *addr = host;
+  *port = ss.ss_family == AF_INET ? ntohs(reinterpret_cast<const sockaddr_in*>(&ss)->sin_port)
+                                  : ntohs(reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_port);
+  return true;
+}
+
+}  // namespace
+
+void ConnectionGuard::Start(int port, std::chrono::milliseconds head_timeout) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (running_) return;
+  port_ = port;
+  head_timeout_ = head_timeout;
+  running_ = true;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void ConnectionGuard::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_ = false;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ConnectionGuard::RequestStarted(const std::string& addr, int port) {
+  std::lock_guard<std::mutex> lock(mu_);
+  conns_[{addr, port}] = Conn{std::chrono::steady_clock::now(), true};
+}
+
+void ConnectionGuard::ResponseDone(const std::string& addr, int port) {
+  std::lock_guard<std::mutex> lock(mu_);
+  conns_[{addr, port}] = Conn{std::chrono::steady_clock::now(), false};
+}
+
+int ConnectionGuard::timed_out() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return timed_out_;
+}
+
+void ConnectionGuard::Loop() {
+  // A tick of a quarter of the deadline (at most 1 s) keeps the overshoot small.
+  const auto tick = std::min<std::chrono::milliseconds>(head_timeout_ / 4 + std::chrono::milliseconds(1),
+                                                        std::chrono::milliseconds(1000));
+  std::unique_lock<std::mutex> lock(mu_);
+  while (running_) {
+    lock.unlock();
+    Sweep();
+    lock.lock();
+    cv_.wait_for(lock, tick, [this] { return !running_; });
+  }
+}
+
+void ConnectionGuard::Sweep() {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return;
+  const auto now = std::chrono::steady_clock::now();
+  std::set<Key> seen;
+  while (const dirent* e = readdir(dir)) {
+    char* end = nullptr;
+    const long fd = std::strtol(e->d_name, &end, 10);
+    if (*end != '\0' || fd == dirfd(dir) || LocalPort(static_cast<int>(fd)) != port_) continue;
+    Key key;
+    if (!Peer(static_cast<int>(fd), &key.first, &key.second)) continue;
+    seen.insert(key);
+    std::lock_guard<std::mutex> lock(mu_);
+    auto [it, fresh] = conns_.try_emplace(key, Conn{now, false});
+    if (fresh || it->second.in_request) continue;
+    // Unread bytes mean the connection waits for a free worker (a worker drains its socket as
+    // bytes arrive): the client is not at fault, its deadline starts when a worker takes it.
+    int pending = 0;
+    if (ioctl(static_cast<int>(fd), FIONREAD, &pending) == 0 && pending > 0) it->second.since = now;
+    if (now - it->second.since < head_timeout_) continue;
+    // The worker blocked in recv() on this socket sees end-of-file and closes it.
+    shutdown(static_cast<int>(fd), SHUT_RDWR);
+    conns_.erase(it);
+    seen.erase(key);
+    ++timed_out_;
+    std::fprintf(stderr, "hearth: closed connection from %s:%d (no complete request within %lld ms)\n",
+                 key.first.c_str(), key.second, static_cast<long long>(head_timeout_.count()));
+  }
+  closedir(dir);
+  std::lock_guard<std::mutex> lock(mu_);
+  // Entries touched after the listing started belong to connections accepted meanwhile.
+  std::erase_if(conns_, [&](const auto& kv) { return kv.second.since < now && !seen.contains(kv.first); });
+}
+
+}  // namespace hearth::server
