@@ -3,6 +3,7 @@
 // Environment: HEARTH_NUM_PARALLEL (sequences generated together, default 4; --parallel wins),
 // HEARTH_MAX_QUEUE (waiting requests before 503, default 8), HEARTH_ORIGINS
 // (comma-separated browser origins allowed by CORS). SIGINT/SIGTERM stop it cleanly.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -44,7 +45,6 @@ int Serve(const ServeArgs& a) {
     if (!o.empty()) sopts.origins.push_back(o);
   }
   server::EngineOptions eopts;
-  eopts.path = a.model;
   eopts.name = a.name.empty() ? std::filesystem::path(a.model).stem().string() : a.name;
   eopts.default_ctx = a.ctx;
   eopts.threads = a.threads;
@@ -64,7 +64,13 @@ int Serve(const ServeArgs& a) {
       return Fail(InvalidArgument("HEARTH_MAX_QUEUE: '" + q + "' is not a count"));
     eopts.max_queue = static_cast<int>(v);
   }
-  Result<ModelBundle> bundle = LoadModelBundle(a.model);
+  // Each connection holds an HTTP worker while it waits, so the pool must exceed the admission
+  // bound (running + queued) or excess requests would wait inside httplib instead of getting 503.
+  sopts.threads = std::clamp(eopts.num_parallel + eopts.max_queue + 8, 32, 1024);
+  Result<std::string> file = ResolveModelFile(a.model);
+  if (!file) return Fail(file.error());
+  eopts.path = *file;
+  Result<ModelBundle> bundle = LoadModelBundle(*file);
   if (!bundle) return Fail(bundle.error());
   if (a.ctx > bundle->model->hparams().n_ctx_train) {
     return Fail(InvalidArgument("--ctx " + std::to_string(a.ctx) + " exceeds the model's context length " +
@@ -102,8 +108,8 @@ int Serve(const ServeArgs& a) {
 
 RunFn AddServeCommand(CLI::App& app) {
   auto a = std::make_shared<ServeArgs>();
-  CLI::App* cmd = app.add_subcommand("serve", "Serve the Ollama and OpenAI HTTP APIs for one model file");
-  cmd->add_option("--model,-m", a->model, "GGUF model file")->required();
+  CLI::App* cmd = app.add_subcommand("serve", "Serve the Ollama and OpenAI HTTP APIs for one model (GGUF file or store name)");
+  cmd->add_option("--model,-m", a->model, "GGUF model file or store name")->required();
   cmd->add_option("--name", a->name, "The model's name in the API (default: the file name without .gguf)");
   cmd->add_option("--host", a->host, "host:port to listen on (default: HEARTH_HOST, OLLAMA_HOST, 127.0.0.1:11434)");
   cmd->add_option("--ctx", a->ctx, "Default context length (default: min(4096, the model's))")

@@ -14,10 +14,12 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 HEARTH, WORK, VOCAB = sys.argv[1], sys.argv[2], sys.argv[3]
 TOKEN = "hf_" + "x" * 34
@@ -356,6 +358,24 @@ r = hearth(S12, "create", "tiny", "--from", MODEL)
 check(r.returncode == 0 and hearth(S12, "show", "tiny").returncode == 0, "create --from FILE", r.stderr)
 r = hearth(S12, "run", "tiny", "hi", "--num-predict", "3", "--seed", "1")
 check(r.returncode == 0, "run NAME chats with the store model", r.stderr)
+# serve NAME: the store model answers over HTTP under its name.
+with socket.socket() as sock:
+    sock.bind(("127.0.0.1", 0))
+    serve_port = sock.getsockname()[1]
+srv = subprocess.Popen([HEARTH, "serve", "--model", "tiny", "--host", f"127.0.0.1:{serve_port}"],
+                       env=env_for(S12), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+tags = None
+for _ in range(100):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{serve_port}/api/tags", timeout=2) as resp:
+            tags = json.load(resp)
+        break
+    except OSError:
+        time.sleep(0.2)
+srv.send_signal(signal.SIGTERM)
+srv.wait(timeout=20)
+check(tags is not None and [m["name"] for m in tags["models"]] == ["tiny:latest"], "serve NAME lists the store model",
+      str(tags))
 r = hearth(S12, "run", "nothere:v1", "hi")
 check(r.returncode != 0 and "'nothere:v1' not found" in r.stderr and "hearth pull" in r.stderr,
       "run of an unknown name points at pull", r.stderr)
