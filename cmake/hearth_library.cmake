@@ -1,6 +1,7 @@
 # hearth_library(NAME DEPS...): builds src/NAME/*.cc (minus tests and main.cc) into hearth_NAME.
-# Files named *_avx2.cc are compiled for AVX2+FMA and only ever called after a runtime CPU check
-# (src/base/cpu_features.h), so the binary still runs on CPUs without them.
+# Files named *_avx2.cc are compiled for AVX2+FMA, *_avx512.cc also for AVX-512 F/BW/VNNI; both
+# are only ever called after a runtime CPU check (src/base/cpu_features.h, kernels/dispatch.cc),
+# so the binary still runs on CPUs without them.
 function(hearth_library name)
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cc)
   list(FILTER sources EXCLUDE REGEX "_test\\.cc$|/main\\.cc$|_fuzz\\.cc$")
@@ -20,6 +21,9 @@ function(hearth_library name)
     foreach(src IN LISTS sources)
       if(src MATCHES "_avx2\\.cc$")
         set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma;-mf16c")
+      elseif(src MATCHES "_avx512\\.cc$")
+        set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS
+          "-mavx2;-mfma;-mf16c;-mavx512f;-mavx512bw;-mavx512vl;-mavx512vnni")
       endif()
     endforeach()
   else()

@@ -11,6 +11,7 @@ CpuFeatures Detect() {
   f.fma = __builtin_cpu_supports("fma");
   f.avx512f = __builtin_cpu_supports("avx512f");
   f.avx512bw = __builtin_cpu_supports("avx512bw");
+  f.avx512vl = __builtin_cpu_supports("avx512vl");
   f.avx512vnni = __builtin_cpu_supports("avx512vnni");
   // F16C has no __builtin_cpu_supports name in GCC 12; every AVX2 CPU shipped has it.
   f.f16c = f.avx2;
@@ -37,6 +38,7 @@ std::string CpuFeatures::Describe() const {
   add(f16c, "F16C");
   add(avx512f, "AVX512F");
   add(avx512bw, "AVX512BW");
+  add(avx512vl, "AVX512VL");
   add(avx512vnni, "AVX512VNNI");
   add(neon, "NEON");
   add(dotprod, "DOTPROD");

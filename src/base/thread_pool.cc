@@ -19,16 +19,46 @@ std::pair<int64_t, int64_t> SplitRange(int64_t n, int64_t grain, int parts, int 
   return {std::min(n, begin_unit * grain), std::min(n, end_unit * grain)};
 }
 
+// One spin-wait step: tells the CPU this is a busy-wait loop (saves power, yields the core's
+// resources to a sibling hyperthread).
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Spins until `ready()` or `budget` has passed; true when ready. Yields the core between short
+// bursts: when threads outnumber free cores (other processes, a CI running tests in parallel),
+// the thread being waited for may need this very core.
+template <typename Ready>
+bool SpinUntil(Ready ready, std::chrono::microseconds budget) {
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  for (;;) {
+    for (int i = 0; i < 16; ++i) {
+      if (ready()) return true;
+      CpuRelax();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return ready();
+    std::this_thread::yield();
+  }
+}
+
 }  // namespace
 
-ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
+ThreadPool::ThreadPool(int n_threads)
+    : n_threads_(std::max(1, n_threads)),
+      // More threads than CPUs: the awaited thread needs a core a spinner would hold.
+      spin_(n_threads_ <= static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) ? kSpin
+                                                                                                : kNoSpin) {
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
 }
 
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
+    stop_.store(true);
   }
   work_cv_.notify_all();
   for (std::thread& t : workers_) t.join();
@@ -42,41 +72,49 @@ void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_
     fn(0, n, 0);
     return;
   }
+  task_ = &fn;
+  task_n_ = n;
+  task_grain_ = grain;
+  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
   {
+    // Under the mutex, so a worker between its predicate check and its sleep cannot miss it.
     std::lock_guard<std::mutex> lock(mu_);
-    task_ = &fn;
-    task_n_ = n;
-    task_grain_ = grain;
-    pending_ = n_threads_ - 1;
-    ++generation_;
+    generation_.fetch_add(1, std::memory_order_release);
   }
   work_cv_.notify_all();
   const auto [begin, end] = SplitRange(n, grain, n_threads_, 0);
   if (begin < end) fn(begin, end, 0);
+  WaitForWorkers();
+}
+
+void ThreadPool::WaitForWork(uint64_t seen) {
+  const auto ready = [&] {
+    return stop_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen;
+  };
+  if (SpinUntil(ready, spin_)) return;
   std::unique_lock<std::mutex> lock(mu_);
-  done_cv_.wait(lock, [this] { return pending_ == 0; });
-  task_ = nullptr;
+  work_cv_.wait(lock, ready);
+}
+
+void ThreadPool::WaitForWorkers() {
+  const auto done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (SpinUntil(done, spin_)) return;
+  std::unique_lock<std::mutex> lock(mu_);
+  done_cv_.wait(lock, done);
 }
 
 void ThreadPool::WorkerLoop(int index) {
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int64_t, int64_t, int)>* task;
-    int64_t n, grain;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      work_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      task = task_;
-      n = task_n_;
-      grain = task_grain_;
-    }
-    const auto [begin, end] = SplitRange(n, grain, n_threads_, index);
-    if (begin < end) (*task)(begin, end, index);
-    {
+    WaitForWork(seen);
+    if (stop_.load(std::memory_order_acquire)) return;
+    seen = generation_.load(std::memory_order_acquire);
+    const auto [begin, end] = SplitRange(task_n_, task_grain_, n_threads_, index);
+    if (begin < end) (*task_)(begin, end, index);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      // The caller may be asleep (past its spin); the mutex orders this with its predicate check.
       std::lock_guard<std::mutex> lock(mu_);
-      if (--pending_ == 0) done_cv_.notify_one();
+      done_cv_.notify_one();
     }
   }
 }

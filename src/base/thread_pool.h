@@ -1,8 +1,14 @@
 // A persistent pool of worker threads for data-parallel loops (no thread creation per op).
 // One ParallelFor runs at a time: the calling thread takes part as worker 0 and returns when
 // every chunk is done. Not re-entrant (do not call ParallelFor from inside a task).
+// Hand-offs spin briefly before sleeping: a decode step issues hundreds of short ParallelFor
+// calls, and waking a sleeping thread through the kernel costs tens of microseconds (more under
+// a hypervisor), which would otherwise be paid twice per call. After kSpin without work a
+// worker blocks, so an idle pool costs no CPU. A pool with more threads than CPUs never spins.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -31,19 +37,29 @@ class ThreadPool {
   static int DefaultThreadCount();
 
  private:
+  static constexpr std::chrono::microseconds kSpin{200};
+  static constexpr std::chrono::microseconds kNoSpin{0};
+
   void WorkerLoop(int index);
+  // Returns once generation_ differs from `seen` or stop_ is set: spins up to kSpin, then sleeps.
+  void WaitForWork(uint64_t seen);
+  // Returns once every worker has finished the current task (same spin-then-sleep).
+  void WaitForWorkers();
 
   int n_threads_;
+  std::chrono::microseconds spin_;
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable done_cv_;
+  // The task fields are written before generation_ is advanced (release) and read after it is
+  // seen (acquire); the next call rewrites them only once pending_ is back to 0.
   const std::function<void(int64_t, int64_t, int)>* task_ = nullptr;
   int64_t task_n_ = 0;
   int64_t task_grain_ = 1;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};  // workers that have not finished the current task
+  std::atomic<bool> stop_{false};
 };
 
 }  // namespace hearth

@@ -1,5 +1,5 @@
-// Kernel selection: one table row per weight type names its activation format and its scalar
-// and AVX2 dot kernels; FindVecDot resolves the row against the CPU once.
+// Kernel selection: one table row per weight type names its activation format and its scalar,
+// AVX2 and AVX-512 dot kernels; FindVecDot resolves the row against the CPU once.
 #include "kernels/dispatch.h"
 
 #include <array>
@@ -18,6 +18,8 @@ struct KernelRow {
   VecDotFn scalar;             // never null
   VecDotFn avx2;               // null: this type uses the scalar kernel everywhere
   VecDot4Fn avx2_4 = nullptr;  // four-token twin of avx2 (prefill), optional
+  VecDotFn avx512 = nullptr;   // null: AVX-512 CPUs use the AVX2 kernel
+  VecDot4Fn avx512_4 = nullptr;
 };
 
 constexpr std::array kKernelRows = {
@@ -33,9 +35,11 @@ constexpr std::array kKernelRows = {
               VecDot4IQ4_NLAvx2},
     KernelRow{GgmlType::kQ2_K, GgmlType::kQ8_K, VecDotQ2_KRef, VecDotQ2_KAvx2, VecDot4Q2_KAvx2},
     KernelRow{GgmlType::kQ3_K, GgmlType::kQ8_K, VecDotQ3_KRef, VecDotQ3_KAvx2, VecDot4Q3_KAvx2},
-    KernelRow{GgmlType::kQ4_K, GgmlType::kQ8_K, VecDotQ4_KRef, VecDotQ4_KAvx2, VecDot4Q4_KAvx2},
+    KernelRow{GgmlType::kQ4_K, GgmlType::kQ8_K, VecDotQ4_KRef, VecDotQ4_KAvx2, VecDot4Q4_KAvx2,
+              VecDotQ4_KAvx512, VecDot4Q4_KAvx512},
     KernelRow{GgmlType::kQ5_K, GgmlType::kQ8_K, VecDotQ5_KRef, VecDotQ5_KAvx2, VecDot4Q5_KAvx2},
-    KernelRow{GgmlType::kQ6_K, GgmlType::kQ8_K, VecDotQ6_KRef, VecDotQ6_KAvx2, VecDot4Q6_KAvx2},
+    KernelRow{GgmlType::kQ6_K, GgmlType::kQ8_K, VecDotQ6_KRef, VecDotQ6_KAvx2, VecDot4Q6_KAvx2,
+              VecDotQ6_KAvx512, VecDot4Q6_KAvx512},
     KernelRow{GgmlType::kIQ4_XS, GgmlType::kQ8_K, VecDotIQ4_XSRef, VecDotIQ4_XSAvx2,
               VecDot4IQ4_XSAvx2},
 };
@@ -43,8 +47,8 @@ constexpr size_t kNumRows = kKernelRows.size();
 
 // Resolved kernels for each row, per KernelIsa, filled once.
 struct Resolved {
-  std::array<VecDotKernel, kNumRows> best, scalar, avx2;
-  std::array<bool, kNumRows> has_avx2{};
+  std::array<VecDotKernel, kNumRows> best, scalar, avx2, avx512;
+  std::array<bool, kNumRows> has_avx2{}, has_avx512{};
 };
 
 bool Avx2Available() {
@@ -52,16 +56,24 @@ bool Avx2Available() {
   return cpu.avx2 && cpu.fma && cpu.f16c;
 }
 
-// HEARTH_KERNELS=scalar: run the scalar kernels even where SIMD exists (tests the fallback that
-// CPUs without AVX2 get).
-bool ForcedScalar() {
-  const char* env = std::getenv("HEARTH_KERNELS");
-  return env != nullptr && std::strcmp(env, "scalar") == 0;
+bool Avx512Available() {
+  const CpuFeatures& cpu = GetCpuFeatures();
+  return Avx2Available() && cpu.avx512f && cpu.avx512bw && cpu.avx512vl && cpu.avx512vnni;
 }
+
+// HEARTH_KERNELS=scalar runs the scalar kernels even where SIMD exists (the fallback that CPUs
+// without AVX2 get); HEARTH_KERNELS=avx2 stops at AVX2 (what CPUs without AVX-512 get).
+bool KernelsCapped(const char* level) {
+  const char* env = std::getenv("HEARTH_KERNELS");
+  return env != nullptr && std::strcmp(env, level) == 0;
+}
+bool ForcedScalar() { return KernelsCapped("scalar"); }
 
 Resolved Resolve() {
   const bool avx2_ok = Avx2Available();
+  const bool avx512_ok = Avx512Available();
   const bool force_scalar = ForcedScalar();
+  const bool cap_avx2 = KernelsCapped("avx2");
   Resolved r;
   for (size_t i = 0; i < kNumRows; ++i) {
     const KernelRow& row = kKernelRows[i];
@@ -69,7 +81,15 @@ Resolved Resolve() {
     r.has_avx2[i] = avx2_ok && row.avx2 != nullptr;
     r.avx2[i] = {row.act_type, r.has_avx2[i] ? row.avx2 : row.scalar,
                  r.has_avx2[i] ? row.avx2_4 : nullptr};
-    r.best[i] = (r.has_avx2[i] && !force_scalar) ? r.avx2[i] : r.scalar[i];
+    r.has_avx512[i] = avx512_ok && row.avx512 != nullptr;
+    r.avx512[i] = {row.act_type, row.avx512, row.avx512_4};
+    if (force_scalar) {
+      r.best[i] = r.scalar[i];
+    } else if (r.has_avx512[i] && !cap_avx2) {
+      r.best[i] = r.avx512[i];
+    } else {
+      r.best[i] = r.has_avx2[i] ? r.avx2[i] : r.scalar[i];
+    }
   }
   return r;
 }
@@ -87,6 +107,8 @@ const VecDotKernel* FindVecDot(GgmlType type, KernelIsa isa) {
         return &resolved.scalar[i];
       case KernelIsa::kAvx2:
         return resolved.has_avx2[i] ? &resolved.avx2[i] : nullptr;
+      case KernelIsa::kAvx512:
+        return resolved.has_avx512[i] ? &resolved.avx512[i] : nullptr;
     }
   }
   return nullptr;
@@ -104,6 +126,8 @@ const ElementwiseOps* FindElementwiseOps(KernelIsa isa) {
       return &kScalar;
     case KernelIsa::kAvx2:
       return avx2_ok ? &kAvx2 : nullptr;
+    case KernelIsa::kAvx512:
+      return nullptr;  // no AVX-512 element-wise ops: AVX-512 CPUs use the AVX2 set
   }
   return nullptr;
 }

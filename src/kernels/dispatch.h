@@ -16,12 +16,13 @@ struct VecDotKernel {
   VecDot4Fn fn4;  // null: no four-token kernel, MatMul calls fn once per token
 };
 
-// Implementation sets a caller can ask for. kBest is what MatMul uses: the SIMD twin where the
-// CPU has it, unless HEARTH_KERNELS=scalar forces the scalar integer kernels.
-enum class KernelIsa { kBest, kScalar, kAvx2 };
+// Implementation sets a caller can ask for. kBest is what MatMul uses: the widest SIMD twin the
+// CPU has, unless HEARTH_KERNELS=scalar forces the scalar integer kernels or HEARTH_KERNELS=avx2
+// stops at AVX2.
+enum class KernelIsa { kBest, kScalar, kAvx2, kAvx512 };
 
-// nullptr when `type` has no kernel (or none for `isa` on this CPU; kAvx2 also returns nullptr
-// for types that only have a scalar kernel). Thread-safe; the choice is made once.
+// nullptr when `type` has no kernel (or none for `isa` on this CPU; kAvx2 and kAvx512 also return
+// nullptr for types without a kernel of that ISA). Thread-safe; the choice is made once.
 const VecDotKernel* FindVecDot(GgmlType type, KernelIsa isa = KernelIsa::kBest);
 
 // The transcendental element-wise ops of ops.h (GeGLU, soft-cap) for one ISA; the scalar set is

@@ -83,4 +83,13 @@ void VecDot4Q3_KAvx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride
 void VecDot4IQ4_XSAvx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
                        int64_t out_stride);
 
+// --- x86/vec_dot_k_avx512.cc: AVX-512 F + BW + VNNI (and AVX2). Call only when GetCpuFeatures()
+// reports AVX512F, AVX512BW and AVX512VNNI (dispatch.cc does). ----------------------------------
+float VecDotQ4_KAvx512(int64_t n, const void* w, const void* a);
+float VecDotQ6_KAvx512(int64_t n, const void* w, const void* a);
+void VecDot4Q4_KAvx512(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                       int64_t out_stride);
+void VecDot4Q6_KAvx512(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                       int64_t out_stride);
+
 }  // namespace hearth

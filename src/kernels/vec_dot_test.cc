@@ -38,25 +38,31 @@ double AbsDot(GgmlType type, const uint8_t* w, GgmlType act_type, const uint8_t*
   return s;
 }
 
-// Types that have a SIMD twin on this CPU; instantiated from the dispatch table so a type
-// without one is simply not listed (rather than reported as a skipped test).
-std::vector<GgmlType> TypesWithSimd(bool four_token) {
-  std::vector<GgmlType> out;
+// A SIMD kernel set and one weight type it has a kernel for on this CPU.
+struct SimdCase {
+  KernelIsa isa;
+  GgmlType type;
+};
+
+// The types with a kernel of `isa` on this CPU, from the dispatch table, so a type without one is
+// simply not listed (rather than reported as a skipped test).
+std::vector<SimdCase> SimdCases(KernelIsa isa, bool four_token) {
+  std::vector<SimdCase> out;
   for (GgmlType t : test::kAllTypes) {
-    const VecDotKernel* k = FindVecDot(t, KernelIsa::kAvx2);
-    if (k != nullptr && (!four_token || k->fn4 != nullptr)) out.push_back(t);
+    const VecDotKernel* k = FindVecDot(t, isa);
+    if (k != nullptr && (!four_token || k->fn4 != nullptr)) out.push_back({isa, t});
   }
   return out;
 }
 
-class SimdVecDotTest : public ::testing::TestWithParam<GgmlType> {};
-class FourTokenVecDotTest : public ::testing::TestWithParam<GgmlType> {};
+class SimdVecDotTest : public ::testing::TestWithParam<SimdCase> {};
+class FourTokenVecDotTest : public ::testing::TestWithParam<SimdCase> {};
 
 TEST_P(SimdVecDotTest, SimdMatchesScalar) {
-  const GgmlType type = GetParam();
+  const GgmlType type = GetParam().type;
   const VecDotKernel* scalar = FindVecDot(type, KernelIsa::kScalar);
   ASSERT_NE(scalar, nullptr);
-  const VecDotKernel* simd = FindVecDot(type, KernelIsa::kAvx2);
+  const VecDotKernel* simd = FindVecDot(type, GetParam().isa);
   ASSERT_NE(simd, nullptr);
   ASSERT_NE(simd->fn, scalar->fn);
   const int64_t block = GetDtype(type).block_elems == 1 ? 256 : GetDtype(type).block_elems;
@@ -77,11 +83,11 @@ TEST_P(SimdVecDotTest, SimdMatchesScalar) {
   }
 }
 
-// The four-token kernel must give, bit for bit, what the one-token kernel gives for each token:
-// MatMul's results then do not depend on how tokens are grouped.
+// The four-token kernel must give, bit for bit, what the one-token kernel of its ISA gives for
+// each token: MatMul's results then do not depend on how tokens are grouped.
 TEST_P(FourTokenVecDotTest, FourTokenKernelMatchesOneToken) {
-  const GgmlType type = GetParam();
-  const VecDotKernel* simd = FindVecDot(type, KernelIsa::kAvx2);
+  const GgmlType type = GetParam().type;
+  const VecDotKernel* simd = FindVecDot(type, GetParam().isa);
   ASSERT_TRUE(simd != nullptr && simd->fn4 != nullptr);
   const int64_t block = GetDtype(type).block_elems;
   std::mt19937 rng(77);
@@ -133,10 +139,20 @@ std::string TypeName(const ::testing::TestParamInfo<GgmlType>& param_info) {
   return std::string(DtypeName(param_info.param));
 }
 
+std::string SimdCaseName(const ::testing::TestParamInfo<SimdCase>& param_info) {
+  return std::string(DtypeName(param_info.param.type));
+}
+
 INSTANTIATE_TEST_SUITE_P(AllTypes, VecDotTest, ::testing::ValuesIn(test::kAllTypes), TypeName);
-INSTANTIATE_TEST_SUITE_P(Avx2, SimdVecDotTest, ::testing::ValuesIn(TypesWithSimd(false)), TypeName);
-INSTANTIATE_TEST_SUITE_P(Avx2, FourTokenVecDotTest, ::testing::ValuesIn(TypesWithSimd(true)), TypeName);
-// On a CPU without AVX2 there is nothing to compare.
+INSTANTIATE_TEST_SUITE_P(Avx2, SimdVecDotTest, ::testing::ValuesIn(SimdCases(KernelIsa::kAvx2, false)),
+                         SimdCaseName);
+INSTANTIATE_TEST_SUITE_P(Avx2, FourTokenVecDotTest, ::testing::ValuesIn(SimdCases(KernelIsa::kAvx2, true)),
+                         SimdCaseName);
+INSTANTIATE_TEST_SUITE_P(Avx512, SimdVecDotTest, ::testing::ValuesIn(SimdCases(KernelIsa::kAvx512, false)),
+                         SimdCaseName);
+INSTANTIATE_TEST_SUITE_P(Avx512, FourTokenVecDotTest,
+                         ::testing::ValuesIn(SimdCases(KernelIsa::kAvx512, true)), SimdCaseName);
+// On a CPU without AVX2 (or AVX-512) there is nothing to compare.
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SimdVecDotTest);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(FourTokenVecDotTest);
 

@@ -3,10 +3,9 @@
 // float scales with one FMA; only the float accumulation order differs from the scalar kernels.
 #include <immintrin.h>
 
-#include <cstring>
-
 #include "kernels/vec_dot.h"
 #include "kernels/x86/avx2_util.h"
+#include "kernels/x86/k_quant_simd.h"
 #include "quant/block_formats.h"
 
 namespace hearth {
@@ -18,34 +17,13 @@ using avx2::HalfToFloat;
 using avx2::HorizontalSum;
 using avx2::Load128;
 using avx2::Load256;
+using avx2::MinsTimesBsums;
+using avx2::ScalesMinsK4;
+using avx2::UnpackScalesMinsK4;
 
 // Shuffle control that copies i16 element k of each lane to all 8 positions of that lane.
 inline __m256i BroadcastI16(int k) {
   return _mm256_set1_epi16(static_cast<short>((2 * k + 1) << 8 | 2 * k));
-}
-
-// The eight 6-bit scales and mins of a Q4_K / Q5_K super-block as two vectors of 8 x i16
-// (layout in block_formats.h): bytes 0-3 and 4-7 hold the low sub-blocks' values in bits 0-5,
-// bits 6-7 carry bits 4-5 of sub-blocks 4-7, whose low bits sit in the nibbles of bytes 8-11.
-struct ScalesMinsK4 {
-  __m128i scales;  // [8] i16
-  __m128i mins;    // [8] i16
-};
-inline ScalesMinsK4 UnpackScalesMinsK4(const uint8_t packed[kKScaleBytes]) {
-  uint32_t u[3];
-  std::memcpy(u, packed, sizeof(u));
-  const uint32_t sc_lo = u[0] & 0x3F3F3F3Fu;
-  const uint32_t m_lo = u[1] & 0x3F3F3F3Fu;
-  const uint32_t sc_hi = (u[2] & 0x0F0F0F0Fu) | ((u[0] >> 2) & 0x30303030u);
-  const uint32_t m_hi = ((u[2] >> 4) & 0x0F0F0F0Fu) | ((u[1] >> 2) & 0x30303030u);
-  return {_mm_cvtepu8_epi16(_mm_set_epi32(0, 0, static_cast<int>(sc_hi), static_cast<int>(sc_lo))),
-          _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, static_cast<int>(m_hi), static_cast<int>(m_lo)))};
-}
-
-// summ = sum_s min_s * (bsums[2s] + bsums[2s + 1]) as 4 int32 lanes; pair sums stay below 2^13.
-inline __m128i MinsTimesBsums(__m128i mins, const int16_t bsums[16]) {
-  const __m128i pairs = _mm_hadd_epi16(Load128(bsums), Load128(bsums + 8));
-  return _mm_madd_epi16(mins, pairs);
 }
 
 // Q4_K and Q5_K differ only in the fifth bit; kHighBit selects it at compile time. kRows
