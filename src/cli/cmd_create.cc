@@ -1,16 +1,14 @@
 // `hearth create NAME -f Modelfile` / `hearth create NAME --from FILE.gguf`: a new model in the
-// store from a GGUF file or another model, plus Modelfile settings (PARAMETER, SYSTEM, TEMPLATE,
-// LICENSE, MESSAGE, ADAPTER) stored as layers. The GGUF is loaded as a Gemma 4 model before
-// anything is written, so a bad file never gets a name.
+// store (store/create.h does the work; POST /api/create shares it). The GGUF is loaded as a
+// Gemma 4 model before anything is written, so a bad file never gets a name.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
-#include "gguf/gguf_reader.h"
-#include "model/gemma4/gemma4_model.h"
+#include "runtime/file_checks.h"
 #include "store/atomic_file.h"
+#include "store/create.h"
 #include "store/model_store.h"
 #include "store/modelfile.h"
 
@@ -24,69 +22,6 @@ struct CreateArgs {
   std::string modelfile = "Modelfile";
   std::string from;
 };
-
-// FROM is a file when it names one or looks like a path; otherwise a model name in the store.
-bool LooksLikePath(const std::string& s) {
-  return s.starts_with("/") || s.starts_with("./") || s.starts_with("../") || s.starts_with("~") ||
-         s.ends_with(".gguf") || s.ends_with(".GGUF");
-}
-
-std::string Relative(const std::string& path, const fs::path& base) {
-  if (path.starts_with("~/")) {
-    const char* home = std::getenv("HOME");
-    return std::string(home != nullptr ? home : "") + path.substr(1);
-  }
-  return fs::path(path).is_absolute() ? path : (base / path).string();
-}
-
-Result<store::Manifest> BaseLayers(const store::ModelStore& models, const store::Modelfile& mf, const fs::path& dir) {
-  const std::string path = Relative(mf.from, dir);
-  std::error_code ec;
-  if (fs::is_regular_file(path, ec) || LooksLikePath(mf.from)) {
-    if (!fs::is_regular_file(path, ec)) return NotFound("FROM " + mf.from + ": no such file (" + path + ")");
-    Result<std::unique_ptr<Gemma4Model>> model = Gemma4Model::Load(path);
-    if (!model) return model.error().WithContext("FROM " + mf.from);
-    store::Manifest m;
-    HEARTH_ASSIGN_OR_RETURN(store::Layer layer, models.ImportFile(path, store::kMediaModel));
-    layer.from = fs::path(path).filename().string();
-    m.layers.push_back(layer);
-    return m;
-  }
-  HEARTH_ASSIGN_OR_RETURN(store::ModelName base, store::ParseModelName(mf.from));
-  Result<store::Manifest> m = models.ReadManifest(base);
-  if (!m) return m.error().WithContext("FROM");
-  return m;
-}
-
-Result<store::Manifest> Build(const store::ModelStore& models, const store::Modelfile& mf, const fs::path& dir) {
-  HEARTH_ASSIGN_OR_RETURN(store::Manifest m, BaseLayers(models, mf, dir));
-  for (const std::string& adapter : mf.adapters) {
-    const std::string path = Relative(adapter, dir);
-    Result<GgufFile> gguf = GgufFile::Open(path);
-    if (!gguf) return gguf.error().WithContext("ADAPTER " + adapter);
-    HEARTH_ASSIGN_OR_RETURN(store::Layer layer, models.ImportFile(path, store::kMediaAdapter));
-    layer.from = fs::path(path).filename().string();
-    m.SetLayer(layer);
-  }
-  auto put_text = [&](bool has, const std::string& text, std::string_view media) -> Status {
-    if (!has) return Status::Ok();
-    HEARTH_ASSIGN_OR_RETURN(store::Layer layer, models.PutBytes(text, media));
-    m.SetLayer(layer);
-    return Status::Ok();
-  };
-  HEARTH_RETURN_IF_ERROR(put_text(mf.has_system, mf.system, store::kMediaSystem));
-  HEARTH_RETURN_IF_ERROR(put_text(mf.has_template, mf.template_text, store::kMediaTemplate));
-  HEARTH_RETURN_IF_ERROR(put_text(mf.has_license, mf.license, store::kMediaLicense));
-  if (!mf.parameters.empty()) {
-    HEARTH_ASSIGN_OR_RETURN(std::string params, store::ParametersJson(mf.parameters));
-    HEARTH_RETURN_IF_ERROR(put_text(true, params, store::kMediaParams));
-  }
-  HEARTH_RETURN_IF_ERROR(put_text(!mf.messages.empty(), store::MessagesJson(mf.messages), store::kMediaMessages));
-  const nlohmann::ordered_json config = {{"model_format", "gguf"}, {"model_family", "gemma4"},
-                                         {"model_families", {"gemma4"}}, {"parent_model", mf.from}};
-  HEARTH_ASSIGN_OR_RETURN(m.config, models.PutBytes(config.dump(), store::kMediaConfig));
-  return m;
-}
 
 }  // namespace
 
@@ -114,11 +49,9 @@ RunFn AddCreateCommand(CLI::App& app) {
     }
     Result<store::ModelStore> models = store::ModelStore::OpenDefault();
     if (!models) return Fail(models.error());
-    Result<store::Manifest> m = Build(*models, mf, dir);
+    const store::CreateHooks hooks{.check_model = CheckModelFile, .check_adapter = CheckAdapterFile};
+    Result<store::Manifest> m = store::CreateModel(*models, *name, mf, dir.string(), hooks);
     if (!m) return Fail(m.error());
-    Result<store::FileLock> lock = models->LockStore();
-    if (!lock) return Fail(lock.error());
-    if (Status st = models->WriteManifest(*name, *m); !st.ok()) return Fail(st);
     std::printf("created %s\n", name->Display().c_str());
     return 0;
   };

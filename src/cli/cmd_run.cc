@@ -15,8 +15,10 @@
 #include "chat/chat_template.h"
 #include "chat/output_parser.h"
 #include "cli/command.h"
+#include "cli/model_ref.h"
 #include "runtime/generate.h"
 #include "runtime/model_bundle.h"
+#include "server/api_types.h"
 
 namespace hearth::cli {
 namespace {
@@ -35,7 +37,7 @@ void InstallSigint() {
 }
 
 struct RunArgs {
-  std::string model, prompt, system;
+  std::string model, prompt, system, format;
   int ctx = 0, threads = 0, num_predict = -1, top_k = -1, max_thinking_tokens = -1;
   double temperature = -1, top_p = -1, min_p = -1, repeat_penalty = -1;
   int64_t seed = -1;
@@ -304,27 +306,57 @@ bool ReadMessage(std::string* out) {
   return true;
 }
 
+// A store model's Modelfile settings, beneath the command line's flags (as in Ollama): PARAMETER
+// values go through the API's own option decoder (same names and ranges as `hearth serve`),
+// SYSTEM and MESSAGE lines open the conversation. Returns the Modelfile's num_ctx (0: unset).
+Result<int> ApplyModelfile(const store::ModelConfig& config, const RunArgs& a, Chat& c) {
+  server::TurnRequest req;
+  req.gen = c.gen;
+  if (Status st = server::ApplyOllamaOptions(server::Json::parse(config.parameters.dump()), req); !st.ok()) {
+    return InvalidArgument("the model's PARAMETER values: " + st.message());
+  }
+  c.gen = req.gen;
+  if (a.system.empty() && config.has_system) c.messages.push_back({{"role", "system"}, {"content", config.system}});
+  for (const nlohmann::json& m : config.messages) c.messages.push_back(nlohmann::ordered_json::parse(m.dump()));
+  return req.num_ctx;
+}
+
 int Run(RunArgs a) {
   if (a.think && a.no_think) return Fail(InvalidArgument("--think and --no-think exclude each other"));
   const bool interactive_terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+  Result<ModelRef> ref = ResolveOrPullModel(a.model);
+  if (!ref) return Fail(ref.error());
   if (isatty(STDERR_FILENO)) std::fprintf(stderr, "loading %s ...\r", a.model.c_str());
-  Result<std::string> path = ResolveModelFile(a.model);
-  if (!path) return Fail(path.error());
-  Result<ModelBundle> bundle = LoadModelBundle(*path);
+  Result<ModelBundle> bundle = LoadModelBundle(ref->path);
   if (isatty(STDERR_FILENO)) std::fprintf(stderr, "\x1b[2K\r");
   if (!bundle) return Fail(bundle.error());
   Chat c;
   c.args = a;
   c.bundle = &*bundle;
   c.color = isatty(STDOUT_FILENO);
+  c.gen.sampling = bundle->defaults;
+  if (!a.system.empty()) c.messages.push_back({{"role", "system"}, {"content", a.system}});
+  int modelfile_ctx = 0;
+  if (ref->config) {
+    Result<int> n = ApplyModelfile(*ref->config, a, c);
+    if (!n) return Fail(n.error());
+    modelfile_ctx = *n;
+  }
+  if (!a.format.empty()) {
+    // "json" or a schema's JSON text, decoded like the API's `format`.
+    server::Json format = server::Json::parse(a.format, nullptr, /*allow_exceptions=*/false);
+    if (format.is_discarded()) format = a.format;
+    server::TurnRequest req;
+    if (Status st = server::ApplyFormat(format, req); !st.ok()) return Fail(st);
+    c.gen.format = req.gen.format;
+  }
   const int train_ctx = bundle->model->hparams().n_ctx_train;
-  const int ctx = a.ctx > 0 ? a.ctx : std::min(4096, train_ctx);
+  const int ctx = a.ctx > 0 ? a.ctx : modelfile_ctx > 0 ? std::min(modelfile_ctx, train_ctx) : std::min(4096, train_ctx);
   if (ctx > train_ctx) {
     return Fail(InvalidArgument("--ctx " + std::to_string(ctx) + " exceeds the model's context length " + std::to_string(train_ctx)));
   }
   c.pool = std::make_unique<ThreadPool>(a.threads > 0 ? a.threads : ThreadPool::DefaultThreadCount());
   c.session = std::make_unique<Session>(*bundle->model, ctx, *c.pool);
-  c.gen.sampling = bundle->defaults;
   if (a.temperature >= 0) c.gen.sampling.temperature = static_cast<float>(a.temperature);
   if (a.top_k >= 0) c.gen.sampling.top_k = a.top_k;
   if (a.top_p >= 0) c.gen.sampling.top_p = static_cast<float>(a.top_p);
@@ -332,11 +364,10 @@ int Run(RunArgs a) {
   if (a.repeat_penalty >= 0) c.gen.sampling.repeat_penalty = static_cast<float>(a.repeat_penalty);
   if (a.seed >= 0) c.gen.sampling.seed = static_cast<uint64_t>(a.seed);
   if (Status st = c.gen.sampling.Validate(); !st.ok()) return Fail(st);
-  c.gen.num_predict = a.num_predict;
+  if (a.num_predict != -1) c.gen.num_predict = a.num_predict;
   c.gen.max_thinking_tokens = a.max_thinking_tokens;
   if (a.think) c.think = true;
   if (a.no_think) c.think = false;
-  if (!a.system.empty()) c.messages.push_back({{"role", "system"}, {"content", a.system}});
   InstallSigint();
 
   if (!a.prompt.empty() || !isatty(STDIN_FILENO)) {
@@ -364,7 +395,7 @@ int Run(RunArgs a) {
 RunFn AddRunCommand(CLI::App& app) {
   auto a = std::make_shared<RunArgs>();
   CLI::App* cmd = app.add_subcommand("run", "Chat with a model (one-shot with a PROMPT, else interactive)");
-  cmd->add_option("model", a->model, "GGUF model file or model name in the store")->required();
+  cmd->add_option("model", a->model, "GGUF model file, or a model name (pulled first when not in the store)")->required();
   cmd->add_option("prompt", a->prompt, "Prompt (one-shot); read from stdin when stdin is not a terminal");
   cmd->add_option("--ctx", a->ctx, "Context length (default: min(4096, the model's))")->check(CLI::PositiveNumber);
   cmd->add_option("--threads,-t", a->threads, "Threads (default: physical cores)")->check(CLI::PositiveNumber);
@@ -378,6 +409,7 @@ RunFn AddRunCommand(CLI::App& app) {
   cmd->add_option("--max-thinking-tokens", a->max_thinking_tokens, "Thinking budget in tokens (-1 = none)")
       ->check(CLI::Range(-1, 1 << 30));
   cmd->add_option("--system", a->system, "System prompt");
+  cmd->add_option("--format", a->format, "Answer in JSON: \"json\" or a JSON schema (the schema's text)");
   cmd->add_flag("--think", a->think, "Enable thinking");
   cmd->add_flag("--no-think", a->no_think, "Disable thinking");
   cmd->add_flag("--hide-thinking", a->hide_thinking, "Do not print the model's thinking");

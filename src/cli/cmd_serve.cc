@@ -1,8 +1,10 @@
-// `hearth serve --model FILE`: the Ollama and OpenAI HTTP APIs for one model file.
+// `hearth serve [--model FILE|NAME]`: the Ollama and OpenAI HTTP APIs for every model in the
+// store (loaded on demand, unloaded after keep_alive) plus the --model file, kept loaded.
 // Address from --host, else HEARTH_HOST, else OLLAMA_HOST, else 127.0.0.1:11434.
 // Environment: HEARTH_NUM_PARALLEL (sequences generated together, default 4; --parallel wins),
 // HEARTH_MAX_QUEUE (waiting requests before 503, default 8), HEARTH_ORIGINS
-// (comma-separated browser origins allowed by CORS). SIGINT/SIGTERM stop it cleanly.
+// (comma-separated browser origins allowed by CORS), HEARTH_MAX_BODY and HEARTH_REQUEST_TIMEOUT
+// (server/server.h). SIGINT/SIGTERM stop it cleanly.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -11,12 +13,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "cli/command.h"
-#include "runtime/model_bundle.h"
-#include "server/engine.h"
+#include "server/model_manager.h"
+#include "server/model_source.h"
 #include "server/server.h"
 
 namespace hearth::cli {
@@ -44,8 +47,8 @@ int Serve(const ServeArgs& a) {
   for (std::string o; std::getline(origins, o, ',');) {
     if (!o.empty()) sopts.origins.push_back(o);
   }
+  if (Status st = server::ApplyRequestLimitsFromEnv(&sopts); !st.ok()) return Fail(st);
   server::EngineOptions eopts;
-  eopts.name = a.name.empty() ? std::filesystem::path(a.model).stem().string() : a.name;
   eopts.default_ctx = a.ctx;
   eopts.threads = a.threads;
   eopts.num_parallel = a.parallel;
@@ -64,20 +67,50 @@ int Serve(const ServeArgs& a) {
       return Fail(InvalidArgument("HEARTH_MAX_QUEUE: '" + q + "' is not a count"));
     eopts.max_queue = static_cast<int>(v);
   }
-  // Each connection holds an HTTP worker while it waits, so the pool must exceed the admission
-  // bound (running + queued) or excess requests would wait inside httplib instead of getting 503.
-  sopts.threads = std::clamp(eopts.num_parallel + eopts.max_queue + 8, 32, 1024);
-  Result<std::string> file = ResolveModelFile(a.model);
-  if (!file) return Fail(file.error());
-  eopts.path = *file;
-  Result<ModelBundle> bundle = LoadModelBundle(*file);
-  if (!bundle) return Fail(bundle.error());
-  if (a.ctx > bundle->model->hparams().n_ctx_train) {
-    return Fail(InvalidArgument("--ctx " + std::to_string(a.ctx) + " exceeds the model's context length " +
-                                std::to_string(bundle->model->hparams().n_ctx_train)));
+  server::ModelSourceOptions source{.engine = eopts};
+  if (const std::string limit = Env("HEARTH_MEMORY_LIMIT"); !limit.empty()) {
+    Result<uint64_t> bytes = server::ParseByteSize(limit);
+    if (!bytes) return Fail(bytes.error().WithContext("HEARTH_MEMORY_LIMIT"));
+    source.memory_limit = *bytes;
   }
-  server::Engine engine(std::move(*bundle), eopts);
-  server::HttpServer http(engine, sopts);
+  server::ManagerOptions mopts;
+  if (const std::string n = Env("HEARTH_MAX_LOADED_MODELS"); !n.empty()) {
+    char* end = nullptr;
+    const long v = std::strtol(n.c_str(), &end, 10);
+    if (*end != '\0' || v < 1 || v > 1000)
+      return Fail(InvalidArgument("HEARTH_MAX_LOADED_MODELS: '" + n + "' is not a count from 1 to 1000"));
+    mopts.max_loaded = static_cast<int>(v);
+  }
+  Result<server::KeepAlive> keep_alive = server::KeepAliveFromEnv();
+  if (!keep_alive) return Fail(keep_alive.error());
+  mopts.default_keep_alive = *keep_alive;
+  // Each connection holds an HTTP worker while it waits, so the pool must exceed the admission
+  // bound (running + queued) of a model or excess requests would wait inside httplib instead of
+  // getting 503.
+  sopts.threads = std::clamp(eopts.num_parallel + eopts.max_queue + 8, 32, 1024);
+  if (!a.model.empty()) {
+    Result<std::string> file = ResolveModelFile(a.model);
+    if (!file) return Fail(file.error());
+    std::error_code ec;
+    // A store name keeps its Modelfile settings (SYSTEM, PARAMETER) when pinned.
+    Result<server::ModelSpec> stored = std::filesystem::is_regular_file(a.model, ec)
+                                           ? Result<server::ModelSpec>(NotFound(a.model))
+                                           : server::StoreModelSpec(a.model);
+    if (stored && stored->path == *file) {
+      source.pinned = *stored;
+      source.pinned->pinned = true;
+      if (!a.name.empty()) source.pinned->name = a.name.find(':') == std::string::npos ? a.name + ":latest" : a.name;
+    } else {
+      source.pinned =
+          server::PinnedSpec(*file, a.name.empty() ? std::filesystem::path(a.model).stem().string() : a.name);
+    }
+  }
+  const std::optional<server::ModelSpec> pinned = source.pinned;
+  server::ModelManager models(mopts, server::StoreModelHooks(std::move(source)));
+  if (pinned) {
+    if (Status st = models.Pin(*pinned); !st.ok()) return Fail(st);
+  }
+  server::HttpServer http(models, sopts);
 
   struct sigaction sa {};
   sa.sa_handler = OnStopSignal;
@@ -89,7 +122,7 @@ int Serve(const ServeArgs& a) {
   std::thread watcher([&] {
     while (!done.load()) {
       if (g_stop.load()) {
-        engine.Shutdown();
+        models.Shutdown();
         http.Stop();
         return;
       }
@@ -108,8 +141,13 @@ int Serve(const ServeArgs& a) {
 
 RunFn AddServeCommand(CLI::App& app) {
   auto a = std::make_shared<ServeArgs>();
-  CLI::App* cmd = app.add_subcommand("serve", "Serve the Ollama and OpenAI HTTP APIs for one model (GGUF file or store name)");
-  cmd->add_option("--model,-m", a->model, "GGUF model file or store name")->required();
+  CLI::App* cmd = app.add_subcommand(
+      "serve",
+      "Serve the Ollama and OpenAI HTTP APIs for the models in the store (HEARTH_MODELS), loaded on demand.\n"
+      "Environment: HEARTH_KEEP_ALIVE / OLLAMA_KEEP_ALIVE (how long an idle model stays loaded, default 5m;\n"
+      "negative = forever), HEARTH_MAX_LOADED_MODELS (default 3), HEARTH_MEMORY_LIMIT (e.g. 8GiB; default:\n"
+      "available RAM), HEARTH_NUM_PARALLEL, HEARTH_MAX_QUEUE, HEARTH_ORIGINS, HF_ENDPOINT and HF_TOKEN (/api/pull)");
+  cmd->add_option("--model,-m", a->model, "Also serve this GGUF file or store name, loaded at start and kept loaded");
   cmd->add_option("--name", a->name, "The model's name in the API (default: the file name without .gguf)");
   cmd->add_option("--host", a->host, "host:port to listen on (default: HEARTH_HOST, OLLAMA_HOST, 127.0.0.1:11434)");
   cmd->add_option("--ctx", a->ctx, "Default context length (default: min(4096, the model's))")

@@ -1,9 +1,15 @@
 #include "runtime/generate.h"
 
+#include "runtime/format_guard.h"
+
 namespace hearth {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Draws under a format before every refused id is banned at once. The model's own choice usually
+// fits, and a full vocabulary pass costs about as much as several draws.
+constexpr int kFormatDraws = 3;
 
 double SecondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -64,9 +70,33 @@ TokenStream::TokenStream(const Tokenizer& tokenizer, const GenerateOptions& opti
       // Control markers stay in the text (the output parser needs them); stop strings are held
       // back until they are complete or ruled out.
       detok_(tokenizer, {.render_special = true, .hold_back = options.stop}),
-      history_(prompt.begin(), prompt.end()), t_eval_(Clock::now()) {}
+      history_(prompt.begin(), prompt.end()), t_eval_(Clock::now()) {
+  if (options.format) guard_ = std::make_unique<FormatGuard>(tokenizer, options.format, prompt);
+}
 
 TokenStream::~TokenStream() = default;
+
+std::optional<int32_t> TokenStream::SampleFormatted(std::span<const float> logits) {
+  banned_.clear();
+  for (int i = 0; i < kFormatDraws; ++i) {
+    const int32_t id = sampler_.Sample(logits, history_, banned_);
+    if (guard_->Allows(id)) return id;
+    banned_.push_back(id);
+  }
+  banned_.clear();
+  guard_->AppendRefused(static_cast<int32_t>(logits.size()), banned_);
+  if (banned_.size() >= logits.size()) return std::nullopt;
+  const int32_t id = sampler_.Sample(logits, history_, banned_);
+  if (guard_->Allows(id)) return id;
+  // Every allowed logit is -inf or NaN, so the sampler fell back to the raw argmax: take the
+  // lowest allowed id (banned_ is sorted).
+  int32_t free_id = 0;
+  for (int32_t b : banned_) {
+    if (b != free_id) break;
+    ++free_id;
+  }
+  return free_id;
+}
 
 void TokenStream::Emit(int32_t id, std::string text) {
   result_.text += text;
@@ -99,7 +129,14 @@ std::optional<int32_t> TokenStream::Next(std::span<const float> logits, bool con
     End("length");
     return std::nullopt;
   }
-  const int32_t id = budget_->Filter(sampler_.Sample(logits, history_));
+  const std::optional<int32_t> sampled =
+      guard_ ? SampleFormatted(logits) : std::optional<int32_t>(sampler_.Sample(logits, history_));
+  if (!sampled) {
+    End("stop");  // no token fits the format
+    return std::nullopt;
+  }
+  const int32_t id = budget_->Filter(*sampled);
+  if (guard_) guard_->Accept(id);
   result_.ids.push_back(id);
   ++result_.stats.eval_count;
   if (tokenizer_.IsEog(id)) {
@@ -114,6 +151,10 @@ std::optional<int32_t> TokenStream::Next(std::span<const float> logits, bool con
   }
   if (!chunk.empty() || on_token_) Emit(id, std::move(chunk));
   history_.push_back(id);
+  if (guard_ && guard_->done()) {
+    End("stop");  // the value is complete
+    return std::nullopt;
+  }
   if (context_full) {
     End("length");
     return std::nullopt;

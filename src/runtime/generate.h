@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "runtime/session.h"
+#include "sampling/json_schema.h"
 #include "sampling/sampler.h"
 #include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
@@ -27,6 +28,9 @@ struct GenerateOptions {
   // Thought tokens allowed before `<channel|>` is forced so the model moves on to its answer
   // (-1 = unlimited; 0 closes the channel as soon as it opens).
   int max_thinking_tokens = -1;
+  // Constrains the answer to this JSON grammar (Ollama `format`); null = free text. The thought
+  // channel stays free; the generation ends ("stop") once the value is complete.
+  std::shared_ptr<const JsonGrammar> format;
 };
 
 // Text released by one step (never half a UTF-8 character, never part of a stop string).
@@ -55,6 +59,7 @@ struct GenerateResult {
 // Next(logits) with feeding the returned token to the model, until Next returns nothing.
 // Not thread-safe; the tokenizer must outlive it.
 class ThinkingBudget;  // generate.cc
+class FormatGuard;     // format_guard.h
 
 class TokenStream {
  public:
@@ -79,6 +84,10 @@ class TokenStream {
   GenerateResult& result() { return result_; }
 
  private:
+  // Samples under options_.format: a refused draw is banned and redrawn a few times, then every
+  // refused id is banned at once, so a valid token is found whenever one exists. Nothing when
+  // no token fits.
+  std::optional<int32_t> SampleFormatted(std::span<const float> logits);
   void Emit(int32_t id, std::string text);
   bool CutAtStop(std::string& chunk) const;
   // Flushes held-back text (unless a stop string ended it) and stops the clock.
@@ -89,6 +98,8 @@ class TokenStream {
   std::function<void(const TokenEvent&)> on_token_;
   Sampler sampler_;
   std::unique_ptr<ThinkingBudget> budget_;
+  std::unique_ptr<FormatGuard> guard_;  // null without a format
+  std::vector<int32_t> banned_;         // SampleFormatted's scratch
   IncrementalDetokenizer detok_;
   std::vector<int32_t> history_;
   std::chrono::steady_clock::time_point t_eval_;

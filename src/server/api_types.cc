@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "sampling/json_schema.h"
+
 namespace hearth::server {
 namespace {
 
@@ -124,6 +126,49 @@ Result<bool> GetStream(const Json& body, bool default_value) {
   return stream;
 }
 
+// max_tokens / max_completion_tokens and stream_options, shared by the two OpenAI endpoints.
+Status ApplyOpenAiLimits(const Json& body, TurnRequest& req) {
+  for (const char* key : {"max_tokens", "max_completion_tokens"}) {
+    std::optional<int64_t> n;
+    HEARTH_RETURN_IF_ERROR(GetInt(body, key, "", 0, kMaxTokens, &n));
+    if (n) req.gen.num_predict = static_cast<int>(*n);
+  }
+  if (auto so = body.find("stream_options"); so != body.end() && !so->is_null()) {
+    if (!so->is_object()) return TypeError("stream_options", "an object");
+    HEARTH_RETURN_IF_ERROR(GetBool(*so, "include_usage", &req.include_usage));
+  }
+  return Status::Ok();
+}
+
+// Compiles `format` into req.gen.format; `field` names it in errors.
+Status SetFormat(const Json& format, const std::string& field, TurnRequest& req) {
+  Result<std::shared_ptr<const JsonGrammar>> grammar = CompileJsonFormat(format);
+  if (!grammar) return InvalidArgument(field + ": " + grammar.error().message());
+  req.gen.format = *grammar;
+  return Status::Ok();
+}
+
+// OpenAI response_format: text (free), json_object (Ollama "json"), json_schema (its schema;
+// without one, any object).
+Status ApplyResponseFormat(const Json& body, TurnRequest& req) {
+  auto it = body.find("response_format");
+  if (it == body.end() || it->is_null()) return Status::Ok();
+  if (!it->is_object()) return TypeError("response_format", "an object");
+  const Json type = it->value("type", Json());
+  const std::string t = type.is_string() ? type.get<std::string>() : "";
+  if (t == "text") return Status::Ok();
+  if (t == "json_object") return SetFormat(Json("json"), "response_format", req);
+  if (t != "json_schema") {
+    return InvalidArgument("response_format.type: expected \"text\", \"json_object\" or \"json_schema\"");
+  }
+  auto js = it->find("json_schema");
+  if (js == it->end() || !js->is_object()) return TypeError("response_format.json_schema", "an object");
+  auto schema = js->find("schema");
+  if (schema == js->end() || schema->is_null()) return SetFormat(Json("json"), "response_format", req);
+  if (!schema->is_object()) return TypeError("response_format.json_schema.schema", "a JSON schema object");
+  return SetFormat(*schema, "response_format.json_schema.schema", req);
+}
+
 TurnRequest NewRequest(const SamplingParams& defaults) {
   TurnRequest req;
   req.gen.sampling = defaults;
@@ -174,6 +219,12 @@ Status ApplyOllamaThink(const Json& think, TurnRequest& req) {
   return TypeError("think", "true, false or a level string");
 }
 
+Status ApplyFormat(const Json& format, TurnRequest& req) {
+  if (format.is_null() || (format.is_string() && format.get_ref<const std::string&>().empty())) return Status::Ok();
+  if (!format.is_string() && !format.is_object()) return TypeError("format", "\"json\" or a JSON schema object");
+  return SetFormat(format, "format", req);
+}
+
 Result<TurnRequest> ParseOllamaChat(const Json& body, const SamplingParams& defaults) {
   if (!body.is_object()) return InvalidArgument("request body must be a JSON object");
   TurnRequest req = NewRequest(defaults);
@@ -184,6 +235,7 @@ Result<TurnRequest> ParseOllamaChat(const Json& body, const SamplingParams& defa
   HEARTH_RETURN_IF_ERROR(GetTools(body, req));
   HEARTH_RETURN_IF_ERROR(ApplyOllamaThink(body.value("think", Json()), req));
   HEARTH_RETURN_IF_ERROR(ApplyOllamaOptions(body.value("options", Json()), req));
+  HEARTH_RETURN_IF_ERROR(ApplyFormat(body.value("format", Json()), req));
   return req;
 }
 
@@ -209,6 +261,7 @@ Result<TurnRequest> ParseOllamaGenerate(const Json& body, const SamplingParams& 
   }
   HEARTH_RETURN_IF_ERROR(ApplyOllamaThink(body.value("think", Json()), req));
   HEARTH_RETURN_IF_ERROR(ApplyOllamaOptions(body.value("options", Json()), req));
+  HEARTH_RETURN_IF_ERROR(ApplyFormat(body.value("format", Json()), req));
   return req;
 }
 
@@ -222,15 +275,8 @@ Result<TurnRequest> ParseOpenAiChat(const Json& body, const SamplingParams& defa
   if (req.messages.empty()) return InvalidArgument("messages: at least one message is required");
   HEARTH_RETURN_IF_ERROR(GetTools(body, req));
   HEARTH_RETURN_IF_ERROR(ApplySampling(body, "", req));
-  for (const char* key : {"max_tokens", "max_completion_tokens"}) {
-    std::optional<int64_t> n;
-    HEARTH_RETURN_IF_ERROR(GetInt(body, key, "", 0, kMaxTokens, &n));
-    if (n) req.gen.num_predict = static_cast<int>(*n);
-  }
-  if (auto so = body.find("stream_options"); so != body.end() && !so->is_null()) {
-    if (!so->is_object()) return TypeError("stream_options", "an object");
-    HEARTH_RETURN_IF_ERROR(GetBool(*so, "include_usage", &req.include_usage));
-  }
+  HEARTH_RETURN_IF_ERROR(ApplyOpenAiLimits(body, req));
+  HEARTH_RETURN_IF_ERROR(ApplyResponseFormat(body, req));
   // Thinking: reasoning_effort / reasoning.effort ("none" = off), think, chat_template_kwargs.
   Json effort = body.value("reasoning_effort", Json());
   if (auto r = body.find("reasoning"); effort.is_null() && r != body.end() && r->is_object()) {
@@ -264,6 +310,37 @@ Result<TurnRequest> ParseOpenAiChat(const Json& body, const SamplingParams& defa
   if (n) req.num_ctx = static_cast<int>(*n);
   if (auto o = body.find("options"); o != body.end()) HEARTH_RETURN_IF_ERROR(ApplyOllamaOptions(*o, req));
   return req;
+}
+
+// Ollama's /v1/completions turns the body into an /api/generate request without `raw`, so the
+// prompt is rendered through the chat template as one user turn (instruction-tuned Gemma 4
+// answers a bare prompt poorly). Thinking stays at the template's default (off): the legacy
+// response has no field for reasoning, and hidden thoughts would eat max_tokens.
+Result<CompletionRequest> ParseOpenAiCompletion(const Json& body, const SamplingParams& defaults) {
+  if (!body.is_object()) return InvalidArgument("request body must be a JSON object");
+  CompletionRequest out;
+  TurnRequest& req = out.turn;
+  req = NewRequest(defaults);
+  HEARTH_ASSIGN_OR_RETURN(req.model, ModelField(body));
+  HEARTH_ASSIGN_OR_RETURN(req.stream, GetStream(body, false));
+  auto prompt = body.find("prompt");
+  if (prompt == body.end() || prompt->is_null()) return InvalidArgument("prompt: required");
+  if (prompt->is_array() && prompt->size() == 1 && (*prompt)[0].is_string()) {
+    req.prompt = (*prompt)[0].get<std::string>();
+  } else if (prompt->is_string()) {
+    req.prompt = prompt->get<std::string>();
+  } else {
+    return TypeError("prompt", "a string (or an array of one string)");
+  }
+  if (auto suffix = body.find("suffix"); suffix != body.end() && !suffix->is_null()) {
+    if (!suffix->is_string()) return TypeError("suffix", "a string");
+    if (!suffix->get_ref<const std::string&>().empty()) return InvalidArgument("suffix is not supported");
+  }
+  HEARTH_RETURN_IF_ERROR(GetBool(body, "echo", &out.echo));
+  HEARTH_RETURN_IF_ERROR(ApplySampling(body, "", req));
+  HEARTH_RETURN_IF_ERROR(ApplyOpenAiLimits(body, req));
+  req.messages.push_back({{"role", "user"}, {"content", req.prompt}});
+  return out;
 }
 
 }  // namespace hearth::server

@@ -40,11 +40,21 @@ struct TurnRequest {
 [[nodiscard]] Status ApplyOllamaOptions(const Json& options, TurnRequest& req);
 // Ollama `think`: true/false or a level string ("low", "medium", "high", "max" = true).
 [[nodiscard]] Status ApplyOllamaThink(const Json& think, TurnRequest& req);
+// Ollama `format`: "json", a JSON schema object, or "" / null for none; compiled into
+// req.gen.format. A bad schema is InvalidArgument naming the place.
+[[nodiscard]] Status ApplyFormat(const Json& format, TurnRequest& req);
 
 // POST /api/chat and /api/generate bodies; `defaults` are the model's sampling defaults.
 [[nodiscard]] Result<TurnRequest> ParseOllamaChat(const Json& body, const SamplingParams& defaults);
 [[nodiscard]] Result<TurnRequest> ParseOllamaGenerate(const Json& body, const SamplingParams& defaults);
 // POST /v1/chat/completions body.
 [[nodiscard]] Result<TurnRequest> ParseOpenAiChat(const Json& body, const SamplingParams& defaults);
+
+// POST /v1/completions (OpenAI legacy completions). `turn.prompt` keeps the prompt text.
+struct CompletionRequest {
+  TurnRequest turn;
+  bool echo = false;  // the response text starts with the prompt
+};
+[[nodiscard]] Result<CompletionRequest> ParseOpenAiCompletion(const Json& body, const SamplingParams& defaults);
 
 }  // namespace hearth::server

@@ -2,10 +2,7 @@
 // the scheduler to its HTTP thread.
 #include "server/engine.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <mutex>
 
@@ -14,21 +11,12 @@
 namespace hearth::server {
 namespace {
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 int64_t Nanos(Clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
 
 }  // namespace
 
-Engine::Engine(ModelBundle bundle, EngineOptions opts) : bundle_(std::move(bundle)), opts_(std::move(opts)) {
-  struct stat st {};
-  if (stat(opts_.path.c_str(), &st) == 0) {
-    file_size_ = static_cast<int64_t>(st.st_size);
-    file_mtime_ = static_cast<int64_t>(st.st_mtime);
-  }
+Engine::Engine(ModelBundle bundle, EngineOptions opts, Metrics& metrics)
+    : bundle_(std::move(bundle)), opts_(std::move(opts)), metrics_(metrics) {
   const int train_ctx = bundle_.model->hparams().n_ctx_train;
   if (opts_.default_ctx <= 0) opts_.default_ctx = std::min(4096, train_ctx);
   opts_.default_ctx = std::min(opts_.default_ctx, train_ctx);
@@ -43,22 +31,11 @@ void Engine::Shutdown() {
   scheduler_->CancelAll();
 }
 
-std::string Engine::RenderMetrics() const {
-  return metrics_.Render(
-      {.queue_depth = scheduler_->waiting(), .active_slots = scheduler_->active(), .slots = scheduler_->n_slots()});
-}
-
-std::string Engine::FullName() const {
-  return opts_.name.find(':') == std::string::npos ? opts_.name + ":latest" : opts_.name;
-}
-
-bool Engine::Matches(const std::string& requested) const {
-  const std::string r = Lower(requested);
-  return r == Lower(opts_.name) || r == Lower(FullName());
+GaugeValues Engine::Gauges() const {
+  return {.queue_depth = scheduler_->waiting(), .active_slots = scheduler_->active(), .slots = scheduler_->n_slots()};
 }
 
 Result<std::unique_ptr<PreparedTurn>> Engine::Prepare(TurnRequest req, Clock::time_point start) {
-  if (!Matches(req.model)) return NotFound("model '" + req.model + "' not found");
   if (shutting_down_.load()) return Status(StatusCode::kUnavailable, "server is shutting down");
   auto turn = std::make_unique<PreparedTurn>();
   turn->start = start;

@@ -1,4 +1,4 @@
-// The one loaded model behind `hearth serve`. Requests share it through the Scheduler
+// One loaded model behind `hearth serve` (ModelManager owns them). Requests share it through the Scheduler
 // (continuous batching over num_parallel slots, each with its own K/V cache); Prepare admits a
 // request within the bound num_parallel + max_queue or refuses it (503), and Run feeds the
 // scheduler's output through the chat output parser on the caller's (HTTP) thread, so a slow
@@ -27,7 +27,7 @@ namespace hearth::server {
 using Clock = std::chrono::steady_clock;
 
 struct EngineOptions {
-  std::string name;               // the model's name in the API ("gemma4" -> listed as "gemma4:latest")
+  std::string name;               // the model's name in the API ("gemma4:latest")
   std::string path;               // the GGUF file
   int default_ctx = 0;            // 0 = min(4096, the model's context length)
   int threads = 0;                // 0 = ThreadPool::DefaultThreadCount()
@@ -62,6 +62,9 @@ class Admission {
 
 // An admitted turn with its prompt tokenized; Engine::Run generates it.
 struct PreparedTurn {
+  // What keeps the engine loaded while the turn lives (a ModelLease); first, so destroyed last,
+  // after `admission` has given its place back to the engine.
+  std::shared_ptr<void> hold;
   TurnRequest req;
   std::vector<int32_t> prompt;
   std::string suffix;  // end of the rendered prompt, seen by the parser first
@@ -73,23 +76,20 @@ struct PreparedTurn {
 
 class Engine {
  public:
-  Engine(ModelBundle bundle, EngineOptions opts);
+  // `metrics` (shared by every engine of the server) must outlive the engine.
+  Engine(ModelBundle bundle, EngineOptions opts, Metrics& metrics);
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
 
   const std::string& name() const { return opts_.name; }
-  // "name:latest" unless the name already carries a tag.
-  std::string FullName() const;
-  // Whether `requested` names this model (case-insensitive; ":latest" optional).
-  bool Matches(const std::string& requested) const;
   const ModelBundle& bundle() const { return bundle_; }
   const EngineOptions& options() const { return opts_; }
-  int64_t file_size() const { return file_size_; }
-  int64_t file_mtime() const { return file_mtime_; }
   // The context of the slot that most recently started a request (options.num_ctx may vary).
   int current_ctx() const { return scheduler_->last_ctx(); }
 
   // Admits the request (Unavailable when num_parallel + max_queue are already admitted), sizes
   // the context, renders and tokenizes the prompt.
-  // NotFound for another model, Unavailable when busy, InvalidArgument/OutOfRange for bad input.
+  // Unavailable when busy or shutting down, InvalidArgument/OutOfRange for bad input.
   [[nodiscard]] Result<std::unique_ptr<PreparedTurn>> Prepare(TurnRequest req, Clock::time_point start);
   // Queues the turn for a slot and generates; on_delta sees every parsed chunk in order (raw:
   // content only), on the calling thread. Unavailable when no slot freed up within
@@ -99,16 +99,14 @@ class Engine {
   // Makes every running and future generation stop at its next token.
   void Shutdown();
 
-  Metrics& metrics() { return metrics_; }
-  // Prometheus text for GET /metrics.
-  std::string RenderMetrics() const;
+  // Queue depth, active slots and slots, for GET /metrics.
+  GaugeValues Gauges() const;
 
  private:
   ModelBundle bundle_;
   EngineOptions opts_;
-  int64_t file_size_ = 0, file_mtime_ = 0;
   std::unique_ptr<ThreadPool> pool_;
-  Metrics metrics_;
+  Metrics& metrics_;
   std::atomic<int> admitted_{0};  // PreparedTurns alive (running or waiting)
   std::atomic<bool> shutting_down_{false};
   std::unique_ptr<Scheduler> scheduler_;  // last: its loop uses the members above

@@ -1,12 +1,13 @@
-// The Ollama-native API: /api/chat and /api/generate (NDJSON streaming by default), model
-// listing and details, version, liveness, and Prometheus /metrics. Registry operations (pull,
-// create, ...) answer 501 because `hearth serve` serves one model file.
-#include <cstdio>
+// The Ollama-native API: /api/chat and /api/generate (NDJSON streaming by default), version,
+// liveness, and Prometheus /metrics. The model of each request comes from the ModelManager
+// (loaded on demand, kept for keep_alive); the store endpoints are in routes_store.cc.
 #include <exception>
 #include <memory>
 #include <string>
 
 #include "server/http_util.h"
+#include "server/keep_alive.h"
+#include "server/request_model.h"
 #include "server/routes.h"
 
 namespace hearth::server {
@@ -54,27 +55,56 @@ void PutMetrics(Json& j, const TurnResult& r) {
   j["eval_duration"] = static_cast<int64_t>(r.stats.eval_seconds * 1e9);
 }
 
-void HandleTurn(Engine& engine, Endpoint ep, const httplib::Request& http, httplib::Response& res) {
+// An empty conversation or prompt only loads the model (clients use it to warm up), or with
+// keep_alive 0 unloads it (`ollama stop`).
+bool OnlyLoads(const Json& body, Endpoint ep) {
+  if (ep == Endpoint::kChat) {
+    const auto m = body.find("messages");
+    return m == body.end() || (m->is_array() && m->empty());
+  }
+  const auto p = body.find("prompt");
+  return p == body.end() || p->is_null() || (p->is_string() && p->get_ref<const std::string&>().empty());
+}
+
+void HandleTurn(ModelManager& models, Endpoint ep, const httplib::Request& http, httplib::Response& res) {
   const Clock::time_point start = Clock::now();
   Result<Json> body = ParseBody(http);
   if (!body) return SendError(res, body.error());
-  const SamplingParams& defaults = engine.bundle().defaults;
-  Result<TurnRequest> req =
-      ep == Endpoint::kChat ? ParseOllamaChat(*body, defaults) : ParseOllamaGenerate(*body, defaults);
-  if (!req) return SendError(res, req.error());
-  if (!engine.Matches(req->model)) return SendError(res, NotFound("model '" + req->model + "' not found"));
-  // An empty conversation or prompt only "loads" the model (clients use it to warm up).
-  if ((ep == Endpoint::kChat && req->messages.empty()) || (ep == Endpoint::kGenerate && req->prompt.empty())) {
-    Json j = Head(req->model);
+  if (!body->is_object()) return SendError(res, InvalidArgument("request body must be a JSON object"));
+  Result<std::string> name = ModelField(*body);
+  if (!name) return SendError(res, name.error());
+  Result<KeepAlive> keep_alive = ParseKeepAlive(*body, models.options().default_keep_alive);
+  if (!keep_alive) return SendError(res, keep_alive.error());
+  const bool only_loads = OnlyLoads(*body, ep);
+  if (only_loads && keep_alive->unload_now()) {
+    if (Status st = models.Unload(*name); !st.ok()) return SendError(res, st);
+    Json j = Head(*name);
+    PutText(j, ep, "", "", Json::array());
+    j["done"] = true;
+    j["done_reason"] = "unload";
+    return SendJson(res, j);
+  }
+  Result<std::shared_ptr<ModelLease>> lease = AcquireModel(models, *name, *keep_alive);
+  if (!lease) return SendError(res, lease.error());
+  Engine& engine = (*lease)->engine();
+  if (only_loads) {
+    Json j = Head(*name);
     PutText(j, ep, "", "", Json::array());
     j["done"] = true;
     j["done_reason"] = "load";
     return SendJson(res, j);
   }
+  const Json with_defaults = WithModelDefaults(
+      std::move(*body), (*lease)->spec().config, ep == Endpoint::kChat ? Dialect::kOllamaChat : Dialect::kOllamaGenerate);
+  const SamplingParams& defaults = engine.bundle().defaults;
+  Result<TurnRequest> req =
+      ep == Endpoint::kChat ? ParseOllamaChat(with_defaults, defaults) : ParseOllamaGenerate(with_defaults, defaults);
+  if (!req) return SendError(res, req.error());
   const bool stream = req->stream;
   const std::string model = req->model;
   Result<std::unique_ptr<PreparedTurn>> prepared = engine.Prepare(std::move(*req), start);
   if (!prepared) return SendError(res, prepared.error());
+  (*prepared)->hold = *lease;
 
   if (!stream) {
     Result<TurnResult> r = engine.Run(**prepared, {});
@@ -124,72 +154,6 @@ void HandleTurn(Engine& engine, Endpoint ep, const httplib::Request& http, httpl
   });
 }
 
-// A stable identity for the file (not a content hash: hashing a multi-GB file per listing
-// would be too slow). 64 hex digits like Ollama's manifest digests.
-std::string FileDigest(const Engine& engine) {
-  const std::string key =
-      engine.options().path + "\n" + std::to_string(engine.file_size()) + "\n" + std::to_string(engine.file_mtime());
-  std::string hex;
-  for (uint64_t seed = 0; seed < 4; ++seed) {
-    uint64_t h = 1469598103934665603ull ^ (seed * 0x9e3779b97f4a7c15ull);
-    for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
-    char buf[17];
-    std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(h));
-    hex += buf;
-  }
-  return hex;
-}
-
-Json Details() {
-  return {{"parent_model", ""},     {"format", "gguf"},     {"family", "gemma4"},
-          {"families", {"gemma4"}}, {"parameter_size", ""}, {"quantization_level", ""}};
-}
-
-Json Capabilities(const Engine& engine) {
-  Json caps = {"completion"};
-  if (!engine.bundle().chat_template.empty()) {
-    caps.push_back("tools");
-    caps.push_back("thinking");
-  }
-  return caps;
-}
-
-Json ModelEntry(const Engine& engine) {
-  return {{"name", engine.FullName()},
-          {"model", engine.FullName()},
-          {"modified_at", FormatRfc3339(engine.file_mtime())},
-          {"size", engine.file_size()},
-          {"digest", FileDigest(engine)},
-          {"details", Details()},
-          {"capabilities", Capabilities(engine)}};
-}
-
-void HandleShow(Engine& engine, const httplib::Request& http, httplib::Response& res) {
-  Result<Json> body = ParseBody(http);
-  if (!body) return SendError(res, body.error());
-  if (!body->is_object()) return SendError(res, InvalidArgument("request body must be a JSON object"));
-  Result<std::string> name = ModelField(*body);
-  if (!name) return SendError(res, name.error());
-  if (!engine.Matches(*name)) return SendError(res, NotFound("model '" + *name + "' not found"));
-  const SamplingParams& p = engine.bundle().defaults;
-  const Gemma4Hparams& hp = engine.bundle().model->hparams();
-  char params[160];
-  std::snprintf(params, sizeof(params), "temperature %g\ntop_k %d\ntop_p %g", p.temperature, p.top_k, p.top_p);
-  SendJson(res, {{"license", ""},
-                 {"modelfile", "# Modelfile generated by hearth\nFROM " + engine.options().path + "\n"},
-                 {"parameters", params},
-                 {"template", engine.bundle().chat_template},
-                 {"details", Details()},
-                 {"model_info",
-                  {{"general.architecture", "gemma4"},
-                   {"gemma4.block_count", hp.n_layer},
-                   {"gemma4.context_length", hp.n_ctx_train},
-                   {"gemma4.embedding_length", hp.n_embd},
-                   {"gemma4.vocab_size", hp.n_vocab}}},
-                 {"capabilities", Capabilities(engine)},
-                 {"modified_at", FormatRfc3339(engine.file_mtime())}});
-}
-
 }  // namespace
 
 httplib::Server::Handler Guard(httplib::Server::Handler handler) {
@@ -219,44 +183,22 @@ httplib::Server::HandlerWithContentReader WithBody(httplib::Server::Handler hand
   };
 }
 
-void RegisterNativeRoutes(httplib::Server& http, Engine& engine) {
+void RegisterNativeRoutes(httplib::Server& http, ModelManager& models) {
   http.Get("/", Guard([](const httplib::Request&, httplib::Response& res) {
              res.set_content("Ollama is running", "text/plain; charset=utf-8");
            }));
-  http.Get("/metrics", Guard([&engine](const httplib::Request&, httplib::Response& res) {
-             res.set_content(engine.RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
+  http.Get("/metrics", Guard([&models](const httplib::Request&, httplib::Response& res) {
+             res.set_content(models.RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
            }));
   http.Get("/api/version", Guard([](const httplib::Request&, httplib::Response& res) {
              SendJson(res, {{"version", "0.1.0"}});
            }));
-  http.Get("/api/tags", Guard([&engine](const httplib::Request&, httplib::Response& res) {
-             SendJson(res, {{"models", Json::array({ModelEntry(engine)})}});
-           }));
-  http.Get("/api/ps", Guard([&engine](const httplib::Request&, httplib::Response& res) {
-             Json entry = ModelEntry(engine);
-             entry.erase("modified_at");
-             entry.erase("capabilities");
-             entry["expires_at"] = "2318-01-01T00:00:00Z";  // never unloaded
-             entry["size_vram"] = 0;
-             entry["context_length"] = engine.current_ctx();
-             SendJson(res, {{"models", Json::array({entry})}});
-           }));
-  http.Post("/api/show",
-            WithBody([&engine](const httplib::Request& req, httplib::Response& res) { HandleShow(engine, req, res); }));
-  http.Post("/api/chat", WithBody([&engine](const httplib::Request& req, httplib::Response& res) {
-              HandleTurn(engine, Endpoint::kChat, req, res);
+  http.Post("/api/chat", WithBody([&models](const httplib::Request& req, httplib::Response& res) {
+              HandleTurn(models, Endpoint::kChat, req, res);
             }));
-  http.Post("/api/generate", WithBody([&engine](const httplib::Request& req, httplib::Response& res) {
-              HandleTurn(engine, Endpoint::kGenerate, req, res);
+  http.Post("/api/generate", WithBody([&models](const httplib::Request& req, httplib::Response& res) {
+              HandleTurn(models, Endpoint::kGenerate, req, res);
             }));
-  httplib::Server::Handler not_implemented = Guard([](const httplib::Request& req, httplib::Response& res) {
-    SendError(res,
-              Unsupported(req.path + " is not supported: `hearth serve` serves the one model file given with --model"));
-  });
-  for (const char* path : {"/api/pull", "/api/push", "/api/create", "/api/copy", "/api/embed", "/api/embeddings"}) {
-    http.Post(path, WithBody(not_implemented));
-  }
-  http.Delete("/api/delete", not_implemented);
 }
 
 }  // namespace hearth::server

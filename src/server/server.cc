@@ -4,8 +4,10 @@
 #include "server/server.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "server/http_util.h"
 #include "server/routes.h"
@@ -43,7 +45,49 @@ Status ParseHostPort(const std::string& text, std::string* host, int* port) {
   return Status::Ok();
 }
 
-HttpServer::HttpServer(Engine& engine, ServerOptions opts) : engine_(engine), opts_(std::move(opts)) {
+namespace {
+
+// "123" with an optional unit suffix (case-insensitive) scaled by `units`; nullopt when malformed
+// or out of range.
+std::optional<uint64_t> ParseScaled(const std::string& text,
+                                    std::initializer_list<std::pair<const char*, uint64_t>> units) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 12) return std::nullopt;
+  std::string unit = text.substr(digits);
+  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const auto& [name, scale] : units) {
+    if (unit == name) return std::stoull(text.substr(0, digits)) * scale;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status ApplyRequestLimitsFromEnv(ServerOptions* opts) {
+  if (const char* v = std::getenv("HEARTH_MAX_BODY"); v != nullptr && *v != '\0') {
+    const std::optional<uint64_t> bytes =
+        ParseScaled(v, {{"", 1}, {"b", 1}, {"kb", 1000}, {"mb", 1000000}, {"gb", 1000000000},
+                        {"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}});
+    if (!bytes || *bytes < 1024 || *bytes > (uint64_t{4} << 30)) {
+      return InvalidArgument(std::string("HEARTH_MAX_BODY: '") + v + "' is not a size from 1KiB to 4GiB (e.g. 8MiB)");
+    }
+    opts->max_body_bytes = static_cast<size_t>(*bytes);
+  }
+  if (const char* v = std::getenv("HEARTH_REQUEST_TIMEOUT"); v != nullptr && *v != '\0') {
+    const std::optional<uint64_t> ms = ParseScaled(v, {{"", 1000}, {"s", 1000}, {"ms", 1}, {"m", 60000}});
+    if (!ms || *ms < 100 || *ms > 3600000) {
+      return InvalidArgument(std::string("HEARTH_REQUEST_TIMEOUT: '") + v +
+                             "' is not a duration from 100ms to 1h (seconds, or e.g. 30s, 500ms, 2m)");
+    }
+    opts->request_timeout = std::chrono::milliseconds(*ms);
+    // The head deadline is part of the request's and never longer.
+    opts->head_timeout = std::min(opts->head_timeout, opts->request_timeout);
+  }
+  return Status::Ok();
+}
+
+HttpServer::HttpServer(ModelManager& models, ServerOptions opts) : models_(models), opts_(std::move(opts)) {
   http_.set_payload_max_length(opts_.max_body_bytes);
   const int threads = std::max(opts_.threads, 1);
   http_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
@@ -53,10 +97,10 @@ HttpServer::HttpServer(Engine& engine, ServerOptions opts) : engine_(engine), op
   // It also feeds hearth_requests_total (streams are counted once they end).
   http_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     guard_.ResponseDone(req.remote_addr, req.remote_port);
-    engine_.metrics().CountRequest(req.path, res.status);
+    models_.metrics().CountRequest(req.path, res.status);
   });
   http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    guard_.RequestStarted(req.remote_addr, req.remote_port);
+    guard_.RequestStarted(req.remote_addr, req.remote_port, req.get_header_value<uint64_t>("Content-Length"));
     const std::string origin = req.get_header_value("Origin");
     if (origin.empty()) return httplib::Server::HandlerResponse::Unhandled;
     if (OriginAllowed(origin)) {
@@ -89,8 +133,9 @@ HttpServer::HttpServer(Engine& engine, ServerOptions opts) : engine_(engine), op
     }
     return httplib::Server::HandlerResponse::Handled;
   }));
-  RegisterNativeRoutes(http_, engine_);
-  RegisterOpenAiRoutes(http_, engine_);
+  RegisterNativeRoutes(http_, models_);
+  RegisterStoreRoutes(http_, models_);
+  RegisterOpenAiRoutes(http_, models_);
 }
 
 bool HttpServer::OriginAllowed(const std::string& origin) const {
@@ -114,9 +159,8 @@ Status HttpServer::Listen() {
     return IoError("cannot listen on " + opts_.host + ":" + std::to_string(opts_.port) +
                    " (address in use or not local?)");
   }
-  guard_.Start(opts_.port, opts_.head_timeout);
-  std::fprintf(stderr, "hearth: serving %s on http://%s:%d\n", engine_.FullName().c_str(), opts_.host.c_str(),
-               opts_.port);
+  guard_.Start(opts_.port, opts_.head_timeout, opts_.request_timeout);
+  std::fprintf(stderr, "hearth: serving on http://%s:%d\n", opts_.host.c_str(), opts_.port);
   // The guard keeps running while httplib drains in-flight requests after Stop, so a slow
   // client cannot hold the shutdown.
   const bool clean = http_.listen_after_bind() || stopping_.load();

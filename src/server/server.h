@@ -1,7 +1,7 @@
 // `hearth serve`'s HTTP transport: binds the address, applies the limits (body size, worker
 // threads, read and request-head timeouts) and CORS policy, and registers the Ollama and OpenAI
-// routes on one Engine. Listen blocks until Stop.
-// Stop may be called from any thread; the Engine is borrowed and must outlive the server.
+// routes on the ModelManager's models. Listen blocks until Stop.
+// Stop may be called from any thread; the ModelManager is borrowed and must outlive the server.
 #pragma once
 
 #include <httplib.h>
@@ -14,7 +14,7 @@
 
 #include "base/status.h"
 #include "server/connection_guard.h"
-#include "server/engine.h"
+#include "server/model_manager.h"
 
 namespace hearth::server {
 
@@ -25,9 +25,11 @@ struct ServerOptions {
   // Worker threads: each connection holds one while it is read and answered (a stream for its
   // whole length); further connections wait for a free one.
   int threads = 32;
-  // A request line and headers must arrive within this time (slowloris; ConnectionGuard), and a
-  // connection whose client sends nothing for `read_timeout` while a request is read is closed.
+  // A request line and headers must arrive within `head_timeout` and the whole request within
+  // `request_timeout` plus a body-size allowance (slowloris; ConnectionGuard), and a connection
+  // whose client sends nothing for `read_timeout` while a request is read is closed.
   std::chrono::milliseconds head_timeout{10000};
+  std::chrono::milliseconds request_timeout{30000};
   std::chrono::milliseconds read_timeout{10000};
   // Requests served on one keep-alive connection before it is closed (a busy connection keeps
   // its worker, so a low count lets waiting connections in).
@@ -41,9 +43,14 @@ struct ServerOptions {
 // what the text omits keeps its value.
 [[nodiscard]] Status ParseHostPort(const std::string& text, std::string* host, int* port);
 
+// HEARTH_MAX_BODY (bytes, or with a KB/MB/GB/KiB/MiB/GiB suffix) and HEARTH_REQUEST_TIMEOUT
+// (seconds, or with an ms/s/m suffix) into `opts`; unset keeps the defaults, a bad value is an
+// InvalidArgument naming the variable.
+[[nodiscard]] Status ApplyRequestLimitsFromEnv(ServerOptions* opts);
+
 class HttpServer {
  public:
-  HttpServer(Engine& engine, ServerOptions opts);
+  HttpServer(ModelManager& models, ServerOptions opts);
   // Binds and serves until Stop. IoError when the address cannot be bound.
   [[nodiscard]] Status Listen();
   void Stop();
@@ -51,7 +58,7 @@ class HttpServer {
  private:
   bool OriginAllowed(const std::string& origin) const;
 
-  Engine& engine_;
+  ModelManager& models_;
   ServerOptions opts_;
   httplib::Server http_;
   ConnectionGuard guard_;

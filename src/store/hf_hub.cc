@@ -116,13 +116,18 @@ class PartialFile {
   bool Restart() {
     hash_ = Sha256();
     size_ = 0;
-    return ::ftruncate(fd_, 0) == 0;
+    if (::ftruncate(fd_, 0) == 0) return true;
+    error_ = errno;
+    return false;
   }
   bool Append(const char* data, size_t n) {
     while (n > 0) {
       const ssize_t w = ::write(fd_, data, n);
       if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) return false;
+      if (w <= 0) {
+        error_ = w < 0 ? errno : ENOSPC;  // a write of nothing is a full disk
+        return false;
+      }
       hash_.Update(data, static_cast<size_t>(w));
       data += w, n -= static_cast<size_t>(w), size_ += static_cast<uint64_t>(w);
     }
@@ -130,9 +135,19 @@ class PartialFile {
   }
   Status Close() {
     const bool ok = ::fsync(fd_) == 0;
+    error_ = ok ? 0 : errno;
     ::close(fd_);
     fd_ = -1;
-    return ok ? Status::Ok() : IoError("cannot sync " + path_);
+    return ok ? Status::Ok() : IoError("cannot sync " + path_ + ": " + WriteError());
+  }
+  // Why the last write, truncate or sync failed, in words a user can act on.
+  std::string WriteError() const {
+    switch (error_) {
+      case ENOSPC: return "no space left on the disk";
+      case EDQUOT: return "disk quota exceeded";
+      case EFBIG: return "file too large for the file system or the file size limit (ulimit -f)";
+      default: return std::strerror(error_);
+    }
   }
   uint64_t size() const { return size_; }
   std::string Digest() { return hash_.HexDigest(); }
@@ -141,6 +156,7 @@ class PartialFile {
   std::string path_;
   int fd_ = -1;
   uint64_t size_ = 0;
+  int error_ = 0;  // errno of the last failed write, truncate or sync
   Sha256 hash_;
 };
 
@@ -205,7 +221,7 @@ Result<RepoListing> ListRepoFiles(const HubConfig& hub, std::string_view repo) {
 }
 
 Result<HubFile> FetchBlob(const HubConfig& hub, std::string_view repo, std::string_view revision, HubFile file,
-                 const ModelStore& store) {
+                 const ModelStore& store, const BlobProgressFn& on_bytes) {
   const std::string url = ResolveUrl(hub, repo, revision, file.path);
   const std::string what = std::string(repo) + "/" + file.path;
   if (file.sha256.empty()) {
@@ -226,6 +242,7 @@ Result<HubFile> FetchBlob(const HubConfig& hub, std::string_view repo, std::stri
   if (store.HasBlob(hex) || ReuseFromHfCache(repo, file, store)) {
     std::error_code ec;
     if (file.size == 0) file.size = std::filesystem::file_size(store.BlobPath(hex), ec);
+    if (on_bytes) on_bytes(file, file.size);
     return file;
   }
 
@@ -235,6 +252,7 @@ Result<HubFile> FetchBlob(const HubConfig& hub, std::string_view repo, std::stri
   if (file.size > 0 && partial.size() > file.size && !partial.Restart()) return IoError("cannot truncate " + partial_path);
   const size_t slash = file.path.rfind('/');
   ProgressBar bar(slash == std::string::npos ? file.path : file.path.substr(slash + 1), file.size);
+  if (on_bytes) on_bytes(file, partial.size());
   if (file.size == 0 || partial.size() < file.size) {
     const uint64_t resume_at = partial.size();
     bool first = true, write_failed = false;
@@ -245,12 +263,19 @@ Result<HubFile> FetchBlob(const HubConfig& hub, std::string_view repo, std::stri
       if (first && status == 200 && resume_at > 0 && !partial.Restart()) return !(write_failed = true);
       first = false;
       if (!partial.Append(data, n)) return !(write_failed = true);
-      bar.Update(partial.size());
+      if (on_bytes) {
+        on_bytes(file, partial.size());
+      } else {
+        bar.Update(partial.size());
+      }
       return true;
     };
     Result<HttpResponse> r = HttpFetch(get);
     bar.Finish();
-    if (write_failed) return IoError("cannot write " + partial_path + " (disk full?)");
+    if (write_failed) {
+      return IoError("cannot write " + partial_path + ": " + partial.WriteError() + "; " +
+                     ProgressBar::FormatBytes(partial.size()) + " kept, free space and run the same pull again to resume");
+    }
     if (!r) {
       return Status(r.error().code(), what + ": " + r.error().message() + "; " + ProgressBar::FormatBytes(partial.size()) +
                                           " kept, run the same pull again to resume");

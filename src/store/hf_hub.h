@@ -4,6 +4,8 @@
 // 401/403, the HF_TOKEN variable.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,7 +34,10 @@ Result<RepoListing> ListRepoFiles(const HubConfig& hub, std::string_view repo);
 // Makes blobs/sha256-<file.sha256> present: already there, reused from the HF cache, or
 // downloaded from {endpoint}/{repo}/resolve/{revision}/{path}. Returns `file` with its sha256 and
 // size filled in (from X-Linked-Etag / the bytes) when the listing lacked them.
+// `on_bytes` (file with its sha256 and size known, bytes on disk) replaces the terminal progress
+// bar when given; it is called at least once, also when the blob was already there.
+using BlobProgressFn = std::function<void(const HubFile& file, uint64_t done)>;
 Result<HubFile> FetchBlob(const HubConfig& hub, std::string_view repo, std::string_view revision, HubFile file,
-                 const ModelStore& store);
+                 const ModelStore& store, const BlobProgressFn& on_bytes = {});
 
 }  // namespace hearth::store

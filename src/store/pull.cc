@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "base/ascii.h"
+
 namespace hearth::store {
 namespace {
 
@@ -19,24 +21,19 @@ constexpr Alias kGemma4Aliases[] = {
     {"26b-a4b", "ggml-org/gemma-4-26B-A4B-it-GGUF"}, {"31b", "ggml-org/gemma-4-31B-it-GGUF"},
 };
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 }  // namespace
 
 Result<PullTarget> ResolvePullTarget(std::string_view text) {
   HEARTH_ASSIGN_OR_RETURN(ModelName name, ParseModelName(text));
   const std::string shown = name.Display();
-  const std::string tag = Lower(name.tag);
+  const std::string tag = AsciiLower(name.tag);
   if (tag == "cloud" || tag.ends_with("-cloud")) {
     return Unsupported(shown + " is an Ollama Cloud model; hearth runs models locally only");
   }
   if (name.IsHuggingFace()) {
     return PullTarget{name, name.name_space + "/" + name.model, name.tag_given ? name.tag : ""};
   }
-  if (name.host == kDefaultHost && name.name_space == kDefaultNamespace && Lower(name.model) == "gemma4") {
+  if (name.host == kDefaultHost && name.name_space == kDefaultNamespace && AsciiLower(name.model) == "gemma4") {
     std::string tags;
     for (const Alias& a : kGemma4Aliases) {
       if (tag == a.tag) return PullTarget{name, a.repo, ""};
@@ -48,11 +45,27 @@ Result<PullTarget> ResolvePullTarget(std::string_view text) {
   return Unsupported("hearth pulls from Hugging Face: use hf.co/ORG/REPO[:QUANT] or gemma4[:e2b|e4b|26b|31b], not " + shown);
 }
 
-Result<Manifest> Pull(const ModelStore& store, const HubConfig& hub, const PullTarget& target) {
+Result<Manifest> Pull(const ModelStore& store, const HubConfig& hub, const PullTarget& target,
+                      const PullProgressFn& on_progress) {
+  auto say = [&](std::string status) {
+    if (on_progress) on_progress(PullProgress{.status = std::move(status)});
+  };
+  say("pulling manifest");
   HEARTH_ASSIGN_OR_RETURN(RepoListing listing, ListRepoFiles(hub, target.repo));
   Result<HubSelection> sel = SelectHubFiles(listing.files, target.quant);
   if (!sel) return sel.error().WithContext(target.repo);
-  HEARTH_ASSIGN_OR_RETURN(const HubFile model, FetchBlob(hub, target.repo, listing.revision, sel->model, store));
+  BlobProgressFn on_bytes;
+  if (on_progress) {
+    on_bytes = [&](const HubFile& file, uint64_t done) {
+      on_progress({.status = "pulling " + file.sha256.substr(0, 12),
+                   .digest = "sha256:" + file.sha256,
+                   .total = file.size,
+                   .completed = done});
+    };
+  }
+  HEARTH_ASSIGN_OR_RETURN(const HubFile model,
+                          FetchBlob(hub, target.repo, listing.revision, sel->model, store, on_bytes));
+  say("verifying sha256 digest");
 
   nlohmann::ordered_json config = {{"model_format", "gguf"},
                                    {"model_family", "gemma4"},
@@ -67,6 +80,7 @@ Result<Manifest> Pull(const ModelStore& store, const HubConfig& hub, const PullT
   Manifest m;
   HEARTH_ASSIGN_OR_RETURN(m.config, store.PutBytes(config.dump(), kMediaConfig));
   m.layers.push_back(Layer{std::string(kMediaModel), "sha256:" + model.sha256, model.size, model.path});
+  say("writing manifest");
   HEARTH_ASSIGN_OR_RETURN(FileLock lock, store.LockStore());
   HEARTH_RETURN_IF_ERROR(store.WriteManifest(target.name, m));
   return m;

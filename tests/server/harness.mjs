@@ -45,10 +45,15 @@ export function createHarness(hearth) {
     });
   }
 
-  // Starts `hearth serve` and polls GET / until it answers (no fixed sleeps).
-  async function startServer(modelPath, name, env = {}, extraArgs = []) {
+  // Starts `hearth serve --model FILE --name NAME` and waits until it answers.
+  function startServer(modelPath, name, env = {}, extraArgs = []) {
+    return startServe(['--model', modelPath, '--name', name, ...extraArgs], env);
+  }
+
+  // Starts `hearth serve ARGS...` and polls GET / until it answers (no fixed sleeps).
+  async function startServe(args, env = {}) {
     const port = await freePort();
-    const child = spawn(hearth, ['serve', '--model', modelPath, '--name', name, '--threads', '2', ...extraArgs], {
+    const child = spawn(hearth, ['serve', '--threads', '2', ...args], {
       env: { ...process.env, HEARTH_HOST: `127.0.0.1:${port}`, OLLAMA_HOST: '', ...env },
       stdio: ['ignore', 'inherit', 'pipe'],
     });
@@ -101,7 +106,7 @@ export function createHarness(hearth) {
     process.on(sig, () => process.exit(1));
   }
 
-  return { test, run, startServer, stopServer, finish };
+  return { test, run, startServer, startServe, stopServer, finish };
 }
 
 export async function postJson(base, route, body) {

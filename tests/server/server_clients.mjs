@@ -45,6 +45,10 @@ async function main() {
   const refRaw = JSON.parse(run(['run', modelPath, '--raw', '--json', '--temperature', '0', '--num-predict', '16', RAW_PROMPT]));
   const refChat = JSON.parse(run(['run', modelPath, '--json', '--temperature', '0', '--num-predict', '16', CHAT_PROMPT]));
   const greedy = { temperature: 0, num_predict: 16 };
+  const SCHEMA = { type: 'object', properties: { count: { type: 'integer' }, ok: { type: 'boolean' },
+    colour: { type: 'string', enum: ['red', 'green', 'blue'] } }, required: ['count', 'ok', 'colour'] };
+  const refFormat = JSON.parse(run(['run', modelPath, '--json', '--format', JSON.stringify(SCHEMA), '--temperature', '0',
+                                    '--num-predict', '300', 'Describe a ball.']));
 
   const server = await startServer(modelPath);
   const ollama = new Ollama({ host: server.base });
@@ -253,8 +257,8 @@ async function main() {
     assertEq(r.status, 400, 'messages as a string');
   });
 
-  await test('registry endpoints: 501 with a message', async () => {
-    const r = await postJson(server.base, '/api/pull', JSON.stringify({ name: 'gemma4' }));
+  await test('push (no registry of our own): 501 with a message', async () => {
+    const r = await postJson(server.base, '/api/push', JSON.stringify({ name: 'gemma4' }));
     assertEq(r.status, 501, 'status');
     assert((await r.json()).error.includes('not supported'), 'message');
   });
@@ -284,6 +288,140 @@ async function main() {
     await ollama.generate({ model: MODEL, prompt: RAW_PROMPT, raw: true, options: greedy });
     const second = Date.now() - t1;
     assert(first < second * 10 + 3000, `follow-up waited ${first} ms (an undisturbed request takes ${second} ms)`);
+  });
+
+  // Structured output. The model has random weights, so only the shape of the answer is asserted
+  // (the constraint must make any model's output parse), plus equality between equivalent paths.
+  const assertSchemaShape = (text, what) => {
+    let v;
+    try { v = JSON.parse(text); } catch (e) { throw new Error(`${what}: not JSON: ${JSON.stringify(text)}`); }
+    assertEq(Object.keys(v).join(','), 'count,ok,colour', `${what} keys`);
+    assert(Number.isInteger(v.count), `${what} count ${v.count}`);
+    assertEq(typeof v.ok, 'boolean', `${what} ok`);
+    assert(SCHEMA.properties.colour.enum.includes(v.colour), `${what} colour ${v.colour}`);
+  };
+
+  await test('ollama.chat with a format schema: JSON of the schema\'s shape, stream == non-stream', async () => {
+    const messages = [{ role: 'user', content: 'Describe a ball.' }];
+    for (const seed of [1, 2, 3]) {
+      const r = await ollama.chat({ model: MODEL, messages, format: SCHEMA,
+                                    options: { temperature: 0.8, seed, num_predict: 300 } });
+      assertSchemaShape(r.message.content, `seed ${seed}`);
+      assertEq(r.done_reason, 'stop', 'done_reason');
+    }
+    const greedyFormat = { temperature: 0, num_predict: 300 };
+    const whole = await ollama.chat({ model: MODEL, messages, format: SCHEMA, options: greedyFormat });
+    assertSchemaShape(whole.message.content, 'greedy');
+    let streamed = '';
+    for await (const part of await ollama.chat({ model: MODEL, messages, format: SCHEMA, options: greedyFormat,
+                                                  stream: true })) {
+      streamed += part.message.content;
+    }
+    assertEq(streamed, whole.message.content, 'streamed content');
+    assertEq(refFormat.content, whole.message.content, 'hearth run --format gives the same answer');
+  });
+
+  await test('ollama.generate with format "json" gives an object', async () => {
+    const r = await ollama.generate({ model: MODEL, prompt: 'List three fruits.', format: 'json', stream: false,
+                                      options: { temperature: 0, num_predict: 400 } });
+    assertEq(r.done_reason, 'stop', `done_reason (response ${JSON.stringify(r.response)})`);
+    const v = JSON.parse(r.response);
+    assert(v !== null && typeof v === 'object' && !Array.isArray(v), `not an object: ${r.response}`);
+  });
+
+  await test('bad format / response_format: 400 naming the field', async () => {
+    const chat = { model: MODEL, messages: [{ role: 'user', content: 'x' }], stream: false };
+    for (const format of ['yaml', 5, { type: 'strin' }, { $ref: '#/$defs/missing' }]) {
+      const r = await postJson(server.base, '/api/chat', JSON.stringify({ ...chat, format }));
+      assertEq(r.status, 400, `format ${JSON.stringify(format)}`);
+      assert((await r.json()).error.includes('format'), 'message names format');
+    }
+    let err;
+    try {
+      await openai.chat.completions.create({ model: MODEL, messages: chat.messages,
+        response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', required: 'a' } } } });
+    } catch (e) { err = e; }
+    assertEq(err && err.status, 400, 'openai bad schema status');
+    assert(/response_format/.test(err.message), `message: ${err.message}`);
+  });
+
+  await test('openai chat.completions with response_format json_schema and json_object', async () => {
+    const messages = [{ role: 'user', content: 'Describe a ball.' }];
+    const r = await openai.chat.completions.create({ model: MODEL, messages, temperature: 0.7, seed: 5, max_tokens: 300,
+      response_format: { type: 'json_schema', json_schema: { name: 'ball', schema: SCHEMA, strict: true } } });
+    assertSchemaShape(r.choices[0].message.content, 'json_schema');
+    assertEq(r.choices[0].finish_reason, 'stop', 'finish_reason');
+    // Free-text strings: a random model may not close one within max_tokens. A finished answer
+    // must parse as an object; a cut one must be an object's beginning.
+    for (const seed of [1, 2, 3]) {
+      const o = await openai.chat.completions.create({ model: MODEL, messages, temperature: 0.8, seed, max_tokens: 200,
+        response_format: { type: 'json_object' } });
+      const { content } = o.choices[0].message;
+      if (o.choices[0].finish_reason === 'stop') {
+        const v = JSON.parse(content);
+        assert(v !== null && typeof v === 'object' && !Array.isArray(v), `json_object gives an object: ${content}`);
+      } else {
+        assertEq(o.choices[0].finish_reason, 'length', 'finish_reason');
+        assertEq(o.usage.completion_tokens, 200, 'cut at max_tokens');
+        assertEq(content.trimStart()[0], '{', `an object's beginning: ${content.slice(0, 40)}`);
+      }
+    }
+  });
+
+  await test('openai completions.create: non-stream and stream agree (greedy, same seed)', async () => {
+    const params = { model: MODEL, prompt: CHAT_PROMPT, max_tokens: 12, temperature: 0, seed: 7 };
+    const r = await openai.completions.create(params);
+    assertEq(r.object, 'text_completion', 'object');
+    assert(r.id.startsWith('cmpl-'), `id ${r.id}`);
+    assertEq(r.model, MODEL, 'model');
+    assert(Number.isInteger(r.created), 'created');
+    assertEq(r.choices.length, 1, 'one choice');
+    const c = r.choices[0];
+    assertEq(c.index, 0, 'index');
+    assertEq(c.logprobs, null, 'logprobs');
+    assert(c.text.length > 0, 'text non-empty');
+    assert(c.finish_reason === 'stop' || c.finish_reason === 'length', `finish_reason ${c.finish_reason}`);
+    assert(r.usage.prompt_tokens > 0 && r.usage.completion_tokens > 0, `usage ${JSON.stringify(r.usage)}`);
+    assert(r.usage.completion_tokens <= 12, 'max_tokens bounds completion_tokens');
+    assertEq(r.usage.total_tokens, r.usage.prompt_tokens + r.usage.completion_tokens, 'total_tokens');
+    // The prompt is rendered as one user turn, as /api/generate without raw does.
+    const g = await ollama.generate({ model: MODEL, prompt: CHAT_PROMPT, stream: false,
+                                      options: { temperature: 0, num_predict: 12 } });
+    assertEq(c.text, g.response, 'same text as /api/generate');
+
+    const stream = await openai.completions.create({ ...params, stream: true, stream_options: { include_usage: true } });
+    let text = '', finish = null, usage = null, chunks = 0;
+    const ids = new Set();
+    for await (const chunk of stream) {
+      chunks++;
+      ids.add(chunk.id);
+      assertEq(chunk.object, 'text_completion', 'chunk object');
+      for (const ch of chunk.choices) {
+        text += ch.text;
+        if (ch.finish_reason) finish = ch.finish_reason;
+      }
+      if (chunk.usage) usage = chunk.usage;
+    }
+    assertEq(text, c.text, 'streamed text');
+    assertEq(finish, c.finish_reason, 'streamed finish_reason');
+    for (const k of ['prompt_tokens', 'completion_tokens', 'total_tokens']) {
+      assertEq(usage && usage[k], r.usage[k], `usage.${k} equal across stream and non-stream`);
+    }
+    assertEq(ids.size, 1, 'one id');
+    assert(chunks >= 3, `several chunks (${chunks})`);
+  });
+
+  await test('openai completions: echo, prompt array, suffix and bad prompt', async () => {
+    const r = await openai.completions.create({ model: MODEL, prompt: ['Hi'], max_tokens: 3, temperature: 0, echo: true });
+    assert(r.choices[0].text.startsWith('Hi'), `echo: ${JSON.stringify(r.choices[0].text)}`);
+    assert(r.choices[0].text.length > 2, 'echo plus completion');
+    for (const [body, message] of [[{ prompt: 'x', suffix: 'end' }, 'suffix is not supported'],
+                                   [{ prompt: ['a', 'b'] }, 'prompt'], [{ prompt: 5 }, 'prompt'], [{}, 'prompt']]) {
+      const e = await postJson(server.base, '/v1/completions', JSON.stringify({ model: MODEL, ...body }));
+      assertEq(e.status, 400, `status for ${JSON.stringify(body)}`);
+      const j = await e.json();
+      assert(j.error.message.includes(message), `message ${j.error.message}`);
+    }
   });
 
   await test('the server keeps serving after the errors', async () => {
