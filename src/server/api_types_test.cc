@@ -102,5 +102,111 @@ TEST(ServerOptions, ParseHostPort) {
   EXPECT_FALSE(ParseHostPort("host:abc", &host, &port).ok());
 }
 
+TEST(ApiTypes, OllamaFormat) {
+  const SamplingParams d;
+  const char* chat = R"({"model":"m","messages":[{"role":"user","content":"hi"}],"format":%s})";
+  auto parse = [&](const std::string& format) {
+    std::string body = chat;
+    body.replace(body.find("%s"), 2, format);
+    return ParseOllamaChat(J(body.c_str()), d);
+  };
+  for (const char* none : {"null", R"("")"}) {
+    Result<TurnRequest> r = parse(none);
+    ASSERT_TRUE(r) << none;
+    EXPECT_EQ(r->gen.format, nullptr) << none;
+  }
+  Result<TurnRequest> json = parse(R"("json")");
+  ASSERT_TRUE(json);
+  ASSERT_NE(json->gen.format, nullptr);
+  EXPECT_EQ(json->gen.format->nodes[json->gen.format->root].kind, JsonGrammar::Kind::kObject);
+  Result<TurnRequest> schema = parse(R"({"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]})");
+  ASSERT_TRUE(schema);
+  ASSERT_NE(schema->gen.format, nullptr);
+  EXPECT_EQ(schema->gen.format->nodes[schema->gen.format->root].properties.size(), 1u);
+  for (const char* bad : {R"("yaml")", "5", "[1]", "true", R"({"type":"strin"})", R"({"$ref":"#/$defs/x"})"}) {
+    Result<TurnRequest> r = parse(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(r.error().message().rfind("format", 0), 0u) << r.error().message();
+  }
+  Result<TurnRequest> gen = ParseOllamaGenerate(J(R"({"model":"m","prompt":"p","format":"json"})"), d);
+  ASSERT_TRUE(gen);
+  EXPECT_NE(gen->gen.format, nullptr);
+}
+
+TEST(ApiTypes, OpenAiResponseFormat) {
+  const SamplingParams d;
+  auto parse = [&](const char* response_format) {
+    Json body = J(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})");
+    body["response_format"] = J(response_format);
+    return ParseOpenAiChat(body, d);
+  };
+  Result<TurnRequest> text = parse(R"({"type":"text"})");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->gen.format, nullptr);
+  Result<TurnRequest> object = parse(R"({"type":"json_object"})");
+  ASSERT_TRUE(object);
+  ASSERT_NE(object->gen.format, nullptr);
+  EXPECT_TRUE(object->gen.format->nodes[object->gen.format->root].properties.empty());
+  Result<TurnRequest> schema = parse(R"({"type":"json_schema","json_schema":{"name":"n","strict":true,
+      "schema":{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"boolean"}},"required":["a","b"]}}})");
+  ASSERT_TRUE(schema) << schema.error().message();
+  ASSERT_NE(schema->gen.format, nullptr);
+  EXPECT_EQ(schema->gen.format->nodes[schema->gen.format->root].properties.size(), 2u);
+  for (const char* bad : {R"("json")", R"({"type":"xml"})", R"({"type":"json_schema"})",
+                          R"({"type":"json_schema","json_schema":{"name":"n","schema":"x"}})",
+                          R"({"type":"json_schema","json_schema":{"name":"n","schema":{"type":"nope"}}})"}) {
+    Result<TurnRequest> r = parse(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message().find("response_format"), std::string::npos) << r.error().message();
+  }
+}
+
+TEST(ApiTypes, OpenAiCompletion) {
+  SamplingParams d;
+  Result<CompletionRequest> r = ParseOpenAiCompletion(
+      J(R"({"model":"m","prompt":"Once","max_tokens":5,"temperature":0.2,"top_p":0.5,"stop":"\n","seed":3,
+           "echo":true,"suffix":"","frequency_penalty":0.5,"presence_penalty":-0.5,
+           "stream_options":{"include_usage":true}})"),
+      d);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_FALSE(r->turn.stream);
+  EXPECT_TRUE(r->echo);
+  EXPECT_TRUE(r->turn.include_usage);
+  EXPECT_EQ(r->turn.prompt, "Once");
+  EXPECT_EQ(r->turn.gen.num_predict, 5);
+  EXPECT_FLOAT_EQ(r->turn.gen.sampling.temperature, 0.2f);
+  EXPECT_FLOAT_EQ(r->turn.gen.sampling.top_p, 0.5f);
+  EXPECT_FLOAT_EQ(r->turn.gen.sampling.frequency_penalty, 0.5f);
+  EXPECT_FLOAT_EQ(r->turn.gen.sampling.presence_penalty, -0.5f);
+  EXPECT_EQ(r->turn.gen.sampling.seed, 3u);
+  EXPECT_EQ(r->turn.gen.stop, std::vector<std::string>{"\n"});
+  EXPECT_FALSE(r->turn.raw);
+  ASSERT_EQ(r->turn.messages.size(), 1u);
+  EXPECT_EQ(r->turn.messages[0]["content"], "Once");
+  EXPECT_EQ(r->turn.think, std::nullopt);
+  Result<CompletionRequest> one = ParseOpenAiCompletion(J(R"({"model":"m","prompt":["only"],"stream":true})"), d);
+  ASSERT_TRUE(one);
+  EXPECT_EQ(one->turn.prompt, "only");
+  EXPECT_TRUE(one->turn.stream);
+  EXPECT_FALSE(one->echo);
+  const std::pair<const char*, const char*> bad[] = {
+      {R"({"model":"m"})", "prompt: required"},
+      {R"({"model":"m","prompt":["a","b"]})", "prompt: expected"},
+      {R"({"model":"m","prompt":[1]})", "prompt: expected"},
+      {R"({"model":"m","prompt":5})", "prompt: expected"},
+      {R"({"model":"m","prompt":"p","suffix":"end"})", "suffix is not supported"},
+      {R"({"model":"m","prompt":"p","echo":"yes"})", "echo"},
+      {R"({"model":"m","prompt":"p","max_tokens":-1})", "max_tokens"},
+      {R"({"model":"m","prompt":"p","temperature":-1})", "temperature"},
+      {R"({"prompt":"p"})", "model is required"},
+  };
+  for (const auto& [body, message] : bad) {
+    Result<CompletionRequest> e = ParseOpenAiCompletion(J(body), d);
+    ASSERT_FALSE(e) << body;
+    EXPECT_NE(e.error().message().find(message), std::string::npos) << body << " -> " << e.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace hearth::server

@@ -4,9 +4,11 @@
 #include <dirent.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -42,11 +44,13 @@ bool Peer(int fd, std::string* addr, int* port) {
 
 }  // namespace
 
-void ConnectionGuard::Start(int port, std::chrono::milliseconds head_timeout) {
+void ConnectionGuard::Start(int port, std::chrono::milliseconds head_timeout,
+                            std::chrono::milliseconds request_timeout) {
   std::lock_guard<std::mutex> lock(mu_);
   if (running_) return;
   port_ = port;
   head_timeout_ = head_timeout;
+  request_timeout_ = std::max(request_timeout, head_timeout);
   running_ = true;
   thread_ = std::thread([this] { Loop(); });
 }
@@ -60,14 +64,17 @@ void ConnectionGuard::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void ConnectionGuard::RequestStarted(const std::string& addr, int port) {
+void ConnectionGuard::RequestStarted(const std::string& addr, int port, uint64_t body_bytes) {
   std::lock_guard<std::mutex> lock(mu_);
-  conns_[{addr, port}] = Conn{std::chrono::steady_clock::now(), true};
+  // A connection the watchdog has not listed yet was taken up within the last tick.
+  auto [it, fresh] = conns_.try_emplace({addr, port}, Conn{Clock::now()});
+  it->second.in_request = true;
+  it->second.body_allowance = std::chrono::milliseconds(body_bytes * 1000 / kBodyBytesPerSecond);
 }
 
 void ConnectionGuard::ResponseDone(const std::string& addr, int port) {
   std::lock_guard<std::mutex> lock(mu_);
-  conns_[{addr, port}] = Conn{std::chrono::steady_clock::now(), false};
+  conns_[{addr, port}] = Conn{Clock::now()};
 }
 
 int ConnectionGuard::timed_out() const {
@@ -77,7 +84,8 @@ int ConnectionGuard::timed_out() const {
 
 void ConnectionGuard::Loop() {
   // A tick of a quarter of the deadline (at most 1 s) keeps the overshoot small.
-  const auto tick = std::min<std::chrono::milliseconds>(head_timeout_ / 4 + std::chrono::milliseconds(1),
+  const auto tick = std::min<std::chrono::milliseconds>(std::min(head_timeout_, request_timeout_) / 4 +
+                                                            std::chrono::milliseconds(1),
                                                         std::chrono::milliseconds(1000));
   std::unique_lock<std::mutex> lock(mu_);
   while (running_) {
@@ -88,10 +96,28 @@ void ConnectionGuard::Loop() {
   }
 }
 
+bool ConnectionGuard::Expired(int fd, Conn& conn, Clock::time_point now) const {
+  int pending = 0;
+  const bool unread = ioctl(fd, FIONREAD, &pending) == 0 && pending > 0;
+  if (!conn.in_request) {
+    // Unread bytes mean the connection waits for a free worker (a worker drains its socket as
+    // bytes arrive): the client is not at fault, its deadline starts when a worker takes it.
+    if (unread) conn.since = now;
+    return now - conn.since >= head_timeout_;
+  }
+  const Clock::time_point deadline = conn.since + request_timeout_ + conn.body_allowance;
+  if (now < deadline || unread) return false;
+  tcp_info info{};
+  socklen_t len = sizeof(info);
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return false;
+  // Data that arrived after the deadline and was read at once belonged to the request body.
+  return now - std::chrono::milliseconds(info.tcpi_last_data_recv) > deadline;
+}
+
 void ConnectionGuard::Sweep() {
   DIR* dir = opendir("/proc/self/fd");
   if (dir == nullptr) return;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = Clock::now();
   std::set<Key> seen;
   while (const dirent* e = readdir(dir)) {
     char* end = nullptr;
@@ -101,20 +127,17 @@ void ConnectionGuard::Sweep() {
     if (!Peer(static_cast<int>(fd), &key.first, &key.second)) continue;
     seen.insert(key);
     std::lock_guard<std::mutex> lock(mu_);
-    auto [it, fresh] = conns_.try_emplace(key, Conn{now, false});
-    if (fresh || it->second.in_request) continue;
-    // Unread bytes mean the connection waits for a free worker (a worker drains its socket as
-    // bytes arrive): the client is not at fault, its deadline starts when a worker takes it.
-    int pending = 0;
-    if (ioctl(static_cast<int>(fd), FIONREAD, &pending) == 0 && pending > 0) it->second.since = now;
-    if (now - it->second.since < head_timeout_) continue;
+    auto [it, fresh] = conns_.try_emplace(key, Conn{now});
+    if (fresh || !Expired(static_cast<int>(fd), it->second, now)) continue;
+    const bool body = it->second.in_request;
+    const auto limit = body ? request_timeout_ + it->second.body_allowance : head_timeout_;
     // The worker blocked in recv() on this socket sees end-of-file and closes it.
     shutdown(static_cast<int>(fd), SHUT_RDWR);
     conns_.erase(it);
     seen.erase(key);
     ++timed_out_;
-    std::fprintf(stderr, "hearth: closed connection from %s:%d (no complete request within %lld ms)\n",
-                 key.first.c_str(), key.second, static_cast<long long>(head_timeout_.count()));
+    std::fprintf(stderr, "hearth: closed connection from %s:%d (no complete request %s within %lld ms)\n",
+                 key.first.c_str(), key.second, body ? "body" : "head", static_cast<long long>(limit.count()));
   }
   closedir(dir);
   std::lock_guard<std::mutex> lock(mu_);

@@ -1,19 +1,29 @@
 // ConnectionGuard: closes HTTP connections that hold a worker thread without sending a request.
 // cpp-httplib 0.11 only bounds each single read (read_timeout), so a client that sends its
-// request line and headers one byte every few seconds (slowloris) keeps a worker forever, and a
-// few such clients take every worker. The guard gives each connection a deadline for the whole
-// request head: from accept (or from the end of the previous response on a keep-alive
-// connection) until httplib hands the request to routing. Past it the socket is shut down, the
-// blocked read returns and the worker is free again.
+// request line and headers one byte every few seconds (slowloris), or its body that way, keeps a
+// worker forever, and a few such clients take every worker. The guard gives each connection two
+// deadlines, both counted from when a worker takes the connection up (accept, or the end of the
+// previous response on a keep-alive connection):
+//   - the request head (line and headers) must have arrived within `head_timeout`;
+//   - the whole request, body included, within `request_timeout` plus an allowance for the body
+//     size the client announced (kBodyBytesPerSecond), so large uploads on slow links still fit.
+// Past a deadline the socket is shut down, the blocked read returns and the worker is free again.
 //
 // httplib does not expose accepted sockets, so a watchdog thread lists this process's sockets
 // (/proc/self/fd) once per tick, keeps those whose local port is the server's, and tells them
 // apart by peer address and port, which is what the routing hooks see (Request::remote_addr /
-// remote_port). Thread-safe; the watchdog runs between Start and Stop (or destruction).
+// remote_port). The routing hook fires when the head has arrived, before the body is read; no
+// hook fires when the body is complete, so the body deadline is judged from the socket: the
+// kernel's TCP_INFO says when data last arrived, and a byte that arrived after the deadline and
+// was read at once (nothing left unread) was still part of a request being received. After the
+// body, clients send nothing while a handler runs (a long stream is never cut); pipelined bytes
+// stay unread until the handler ends, so they do not count.
+// Thread-safe; the watchdog runs between Start and Stop (or destruction).
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -29,12 +39,17 @@ class ConnectionGuard {
   ConnectionGuard(const ConnectionGuard&) = delete;
   ConnectionGuard& operator=(const ConnectionGuard&) = delete;
 
-  // Watches connections accepted on `port`; a request head must arrive within `head_timeout`.
-  void Start(int port, std::chrono::milliseconds head_timeout);
+  // Upload speed the body allowance assumes: a slower client may still finish a small body within
+  // `request_timeout`, but an 8 MiB body gets a minute more, not an hour.
+  static constexpr uint64_t kBodyBytesPerSecond = 128 << 10;
+
+  // Watches connections accepted on `port` (deadlines as above).
+  void Start(int port, std::chrono::milliseconds head_timeout, std::chrono::milliseconds request_timeout);
   void Stop();
 
-  // Routing hooks: the request head of this peer has arrived / its response has been written.
-  void RequestStarted(const std::string& addr, int port);
+  // Routing hooks: the request head of this peer has arrived, announcing `body_bytes` (0 when
+  // unknown) / its response has been written.
+  void RequestStarted(const std::string& addr, int port, uint64_t body_bytes);
   void ResponseDone(const std::string& addr, int port);
 
   // Connections shut down for missing their deadline so far.
@@ -42,15 +57,20 @@ class ConnectionGuard {
 
  private:
   using Key = std::pair<std::string, int>;
+  using Clock = std::chrono::steady_clock;
   struct Conn {
-    std::chrono::steady_clock::time_point since;
-    bool in_request = false;  // between RequestStarted and ResponseDone: no deadline
+    Clock::time_point since;  // taken up by a worker
+    bool in_request = false;  // between RequestStarted and ResponseDone: the body deadline applies
+    std::chrono::milliseconds body_allowance{0};
   };
   void Loop();
   void Sweep();
+  // Whether the connection on `fd` is past its deadline and must be shut down.
+  bool Expired(int fd, Conn& conn, Clock::time_point now) const;
 
   int port_ = 0;
   std::chrono::milliseconds head_timeout_{0};
+  std::chrono::milliseconds request_timeout_{0};
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool running_ = false;

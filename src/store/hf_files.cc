@@ -4,14 +4,10 @@
 #include <cctype>
 #include <regex>
 
+#include "base/ascii.h"
+
 namespace hearth::store {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 std::string_view BaseName(std::string_view path) {
   const size_t slash = path.rfind('/');
@@ -23,14 +19,14 @@ std::string_view DirName(std::string_view path) {
   return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
 }
 
-bool IsGguf(std::string_view path) { return Lower(path).ends_with(".gguf"); }
+bool IsGguf(std::string_view path) { return AsciiLower(path).ends_with(".gguf"); }
 
-bool IsProjector(std::string_view path) { return IsGguf(path) && Lower(BaseName(path)).find("mmproj") != std::string::npos; }
+bool IsProjector(std::string_view path) { return IsGguf(path) && AsciiLower(BaseName(path)).find("mmproj") != std::string::npos; }
 
 // Model GGUFs exclude projectors, importance matrices and speculative-decoding heads.
 bool IsModelFile(std::string_view path) {
   if (!IsGguf(path)) return false;
-  const std::string base = Lower(BaseName(path));
+  const std::string base = AsciiLower(BaseName(path));
   for (const char* skip : {"mmproj", "imatrix", "mtp-", "eagle3-", "dflash-", "dspark-"}) {
     if (base.find(skip) != std::string::npos) return false;
   }
@@ -40,8 +36,8 @@ bool IsModelFile(std::string_view path) {
 // The tag names this file when it equals the base name, or appears in it between a separator
 // (start, '-', '.', '_') and a '.' or '-'.
 bool NameHasQuant(std::string_view path, std::string_view quant) {
-  const std::string base = Lower(BaseName(path));
-  const std::string q = Lower(quant);
+  const std::string base = AsciiLower(BaseName(path));
+  const std::string q = AsciiLower(quant);
   if (base == q || base == q + ".gguf") return true;
   for (size_t at = base.find(q); at != std::string::npos; at = base.find(q, at + 1)) {
     const bool left = at == 0 || base[at - 1] == '-' || base[at - 1] == '.' || base[at - 1] == '_';
@@ -117,7 +113,7 @@ Result<HubSelection> SelectHubFiles(const std::vector<HubFile>& files, std::stri
   for (const std::string& p : prefs) {
     if (sel.mmproj) break;
     for (const HubFile& f : projectors) {
-      if (Lower(QuantLabel(f.path)) == Lower(p)) {
+      if (AsciiLower(QuantLabel(f.path)) == AsciiLower(p)) {
         sel.mmproj = f;
         break;
       }

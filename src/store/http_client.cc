@@ -9,6 +9,8 @@
 #include <memory>
 #include <thread>
 
+#include "base/ascii.h"
+
 namespace hearth::store {
 namespace {
 
@@ -16,11 +18,6 @@ constexpr size_t kMaxBufferedBody = 64 << 20;  // API answers; error bodies keep
 constexpr size_t kMaxErrorBody = 64 << 10;
 constexpr int kMaxRedirects = 10;
 constexpr int kMaxAttempts = 3;
-
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 void InitCurlOnce() {
   static const bool done = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
@@ -45,7 +42,7 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
     size_t end = line.size();
     while (start < end && std::isspace(static_cast<unsigned char>(line[start]))) ++start;
     while (end > start && std::isspace(static_cast<unsigned char>(line[end - 1]))) --end;
-    t->headers[Lower(line.substr(0, colon))] = line.substr(start, end - start);
+    t->headers[AsciiLower(line.substr(0, colon))] = line.substr(start, end - start);
   }
   return size * n;
 }
@@ -99,9 +96,9 @@ struct SlistDeleter {
 
 std::string UrlOrigin(const std::string& url) {
   const size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return Lower(url);
+  if (scheme == std::string::npos) return AsciiLower(url);
   const size_t end = url.find_first_of("/?#", scheme + 3);
-  return Lower(url.substr(0, end));
+  return AsciiLower(url.substr(0, end));
 }
 
 std::string UrlHost(const std::string& url) {

@@ -68,7 +68,11 @@ std::string Manifest::ToJson() const {
 Result<Manifest> Manifest::FromJson(std::string_view text) {
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return CorruptFile("manifest is not a JSON object");
-  if (j.value("schemaVersion", 0) != 2) return CorruptFile("manifest schemaVersion is not 2");
+  // find, not value(): value() throws when the field holds another type.
+  const auto version = j.find("schemaVersion");
+  if (version == j.end() || !version->is_number_integer() || *version != 2) {
+    return CorruptFile("manifest schemaVersion is not 2");
+  }
   const auto config = j.find("config");
   const auto layers = j.find("layers");
   if (config == j.end()) return CorruptFile("manifest without config");

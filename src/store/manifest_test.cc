@@ -48,7 +48,9 @@ TEST(Manifest, RejectsMalformed) {
                           R"({"schemaVersion":2,"config":{"mediaType":"x","digest":"sha256:zz","size":1},"layers":[]})",
                           R"({"schemaVersion":2,"config":{"mediaType":"x","digest":"md5:00","size":1},"layers":[]})",
                           R"({"schemaVersion":2,"config":{"mediaType":"x","digest":"sha256:../../etc/passwd","size":1},"layers":[]})",
-                          R"({"schemaVersion":2,"config":{"mediaType":"x","size":-1},"layers":[]})"}) {
+                          R"({"schemaVersion":2,"config":{"mediaType":"x","size":-1},"layers":[]})",
+                          // Found by store_names_fuzz: a non-number version used to throw.
+                          R"({"schemaVersion":{},"layers":[]})", R"({"schemaVersion":"2"})"}) {
     EXPECT_FALSE(Manifest::FromJson(bad).ok()) << bad;
   }
 }

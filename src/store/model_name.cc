@@ -4,14 +4,10 @@
 #include <cctype>
 #include <vector>
 
+#include "base/ascii.h"
+
 namespace hearth::store {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 bool IsWordChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -56,7 +52,7 @@ std::string ModelName::Display() const {
 }
 
 std::string ModelName::ManifestRelPath() const {
-  return Lower(host) + "/" + Lower(name_space) + "/" + Lower(model) + "/" + Lower(tag);
+  return AsciiLower(host) + "/" + AsciiLower(name_space) + "/" + AsciiLower(model) + "/" + AsciiLower(tag);
 }
 
 Result<ModelName> ParseModelName(std::string_view text) {
@@ -86,7 +82,7 @@ Result<ModelName> ParseModelName(std::string_view text) {
   n.model = std::string(parts.back());
   n.name_space = parts.size() >= 2 ? std::string(parts[parts.size() - 2]) : std::string(kDefaultNamespace);
   n.host = parts.size() == 3 ? std::string(parts[0]) : std::string(kDefaultHost);
-  if (Lower(n.host) == "huggingface.co" || Lower(n.host) == kHfHost) n.host = std::string(kHfHost);
+  if (AsciiLower(n.host) == "huggingface.co" || AsciiLower(n.host) == kHfHost) n.host = std::string(kHfHost);
   for (auto [s, p] : {std::pair<const std::string&, Part>{n.host, Part::kHost}, {n.name_space, Part::kNamespace},
                       {n.model, Part::kModel}, {n.tag, Part::kTag}}) {
     if (Status st = CheckPart(s, p); !st.ok()) return InvalidArgument(quoted + st.message());

@@ -6,6 +6,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "base/ascii.h"
+
 namespace hearth::store {
 namespace {
 
@@ -23,16 +25,21 @@ const std::map<std::string, ParamKind, std::less<>>& KnownParameters() {
   return kParams;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
+}
+
+// The layers Modelfile text ends up in are JSON, which holds only UTF-8; the serializer is the
+// judge, so what passes here always dumps.
+bool IsUtf8(std::string_view s) {
+  try {
+    (void)nlohmann::json(std::string(s)).dump();
+    return true;
+  } catch (const nlohmann::json::type_error&) {
+    return false;
+  }
 }
 
 class Parser {
@@ -47,13 +54,13 @@ class Parser {
       line = Trim(line);
       if (line.empty() || line.front() == '#') continue;
       const size_t sp = line.find_first_of(" \t");
-      const std::string keyword = Lower(line.substr(0, sp));
+      const std::string keyword = AsciiLower(line.substr(0, sp));
       std::string_view rest = sp == std::string_view::npos ? std::string_view() : Trim(line.substr(sp));
       const std::string where = "Modelfile line " + std::to_string(line_no) + ": ";
       if (keyword == "parameter" || keyword == "message") {
         const size_t sp2 = rest.find_first_of(" \t");
         if (sp2 == std::string_view::npos) return InvalidArgument(where + keyword + " needs a name and a value");
-        const std::string key = Lower(rest.substr(0, sp2));
+        const std::string key = AsciiLower(rest.substr(0, sp2));
         HEARTH_ASSIGN_OR_RETURN(std::string value, Value(Trim(rest.substr(sp2)), where));
         if (keyword == "parameter") {
           mf.parameters.emplace_back(key, value);
@@ -137,7 +144,18 @@ class Parser {
 
 }  // namespace
 
-Result<Modelfile> ParseModelfile(std::string_view text) { return Parser(text).Run(); }
+Result<Modelfile> ParseModelfile(std::string_view text) {
+  if (!IsUtf8(text)) {
+    size_t line = 1;
+    for (size_t start = 0; start <= text.size(); ++line) {
+      const size_t end = std::min(text.find('\n', start), text.size());
+      if (!IsUtf8(text.substr(start, end - start))) break;
+      start = end + 1;
+    }
+    return InvalidArgument("Modelfile line " + std::to_string(line) + ": not valid UTF-8");
+  }
+  return Parser(text).Run();
+}
 
 Result<std::string> ParametersJson(const std::vector<std::pair<std::string, std::string>>& parameters) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
@@ -163,7 +181,7 @@ Result<std::string> ParametersJson(const std::vector<std::pair<std::string, std:
         break;
       }
       case ParamKind::kBool: {
-        const std::string v = Lower(value);
+        const std::string v = AsciiLower(value);
         if (v != "true" && v != "false") return InvalidArgument(bad + "true or false");
         j[key] = v == "true";
         break;

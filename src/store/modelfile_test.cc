@@ -75,5 +75,13 @@ TEST(Modelfile, ParameterValuesAreTyped) {
   EXPECT_EQ(*ParametersJson({{"seed", "-1"}, {"use_mmap", "TRUE"}}), R"({"seed":-1,"use_mmap":true})");
 }
 
+// Found by modelfile_fuzz: invalid UTF-8 reached the JSON layers and aborted `hearth create`.
+TEST(Modelfile, RefusesInvalidUtf8NamingTheLine) {
+  Result<Modelfile> mf = ParseModelfile("FROM x.gguf\nSYSTEM ok\nMESSAGE user caf\xe9\n");
+  ASSERT_FALSE(mf);
+  EXPECT_EQ(mf.error().message(), "Modelfile line 3: not valid UTF-8");
+  EXPECT_TRUE(ParseModelfile("FROM x.gguf\nSYSTEM caf\xc3\xa9\n").ok());
+}
+
 }  // namespace
 }  // namespace hearth::store

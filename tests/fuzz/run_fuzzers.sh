@@ -10,7 +10,8 @@ seconds=${1:?usage: run_fuzzers.sh SECONDS [BUILD_DIR] [TARGET...]}
 build=${2:-build-fuzz}
 shift $(( $# >= 2 ? 2 : 1 ))
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(gguf_fuzz tokenizer_fuzz chat_template_fuzz output_parser_fuzz api_request_fuzz)
+[ ${#targets[@]} -eq 0 ] && targets=(gguf_fuzz tokenizer_fuzz chat_template_fuzz output_parser_fuzz api_request_fuzz modelfile_fuzz
+                                       store_names_fuzz)
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 # Exit 77 (ctest's skip code for fuzz_smoke) when the fuzz build is absent: `make fuzz-build`.
@@ -69,10 +70,17 @@ PY
 
   d=$(seed_dir api_request_fuzz)
   cp "$fuzzdir"/seeds/api_request/* "$d"/
+
+  d=$(seed_dir modelfile_fuzz)
+  cp "$fuzzdir"/seeds/modelfile/* "$d"/
+
+  d=$(seed_dir store_names_fuzz)
+  cp "$fuzzdir"/seeds/store_names/* "$d"/
 }
 make_seeds || { echo "run_fuzzers: seed generation failed" >&2; exit 2; }
 
-declare -A dict=([tokenizer_fuzz]=gemma.dict [output_parser_fuzz]=gemma.dict [chat_template_fuzz]=jinja.dict [api_request_fuzz]=api.dict)
+declare -A dict=([tokenizer_fuzz]=gemma.dict [output_parser_fuzz]=gemma.dict [chat_template_fuzz]=jinja.dict [api_request_fuzz]=api.dict
+                [modelfile_fuzz]=modelfile.dict [store_names_fuzz]=store_names.dict)
 declare -A maxlen=([gguf_fuzz]=2097152 [tokenizer_fuzz]=16384 [chat_template_fuzz]=32768 [output_parser_fuzz]=16384)
 
 status=0

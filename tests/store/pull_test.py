@@ -174,6 +174,9 @@ hub.repos["org/private-GGUF"] = {"p-Q4_K_M.gguf": BYTES}
 hub.private.add("org/private-GGUF")
 hub.repos["org/bad-GGUF"] = {"bad-Q4_K_M.gguf": BYTES}
 hub.fake_sha[("org/bad-GGUF", "bad-Q4_K_M.gguf")] = hashlib.sha256(b"something else").hexdigest()
+# The gemma4 aliases point at ggml-org repos; the fake Hub serves the tiny model under them.
+for size in ("E2B", "E4B", "26B-A4B", "31B"):
+    hub.repos[f"ggml-org/gemma-4-{size}-it-GGUF"] = {f"gemma-4-{size}-it-Q4_K_M.gguf": BYTES}
 
 
 def env_for(store, **extra):
@@ -188,8 +191,9 @@ def env_for(store, **extra):
     return env
 
 
-def hearth(store, *args, **extra):
-    return subprocess.run([HEARTH, *args], env=env_for(store, **extra), capture_output=True, text=True, timeout=50)
+def hearth(store, *args, preexec_fn=None, **extra):
+    return subprocess.run([HEARTH, *args], env=env_for(store, **extra), capture_output=True, text=True, timeout=50,
+                          preexec_fn=preexec_fn)
 
 
 def store_files(store):
@@ -408,6 +412,126 @@ open(junk, "wb").write(b"GGUF" + b"\0" * 60)
 before = store_files(S12)
 r = hearth(S12, "create", "broken", "--from", junk)
 check(r.returncode != 0 and store_files(S12) == before, "a bad GGUF is refused and nothing is stored", r.stderr)
+
+# 13. Disk full mid-pull, as a file size limit (EFBIG) and, where tmpfs can be mounted (root), as
+# a full file system (ENOSPC): a clear message, the store's manifests and blobs as they were,
+# and the same pull without the limit resumes and completes.
+def file_size_limit(limit):
+    def apply():
+        import resource
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead of a kill
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def committed(store):
+    return {f for f in store_files(store) if not f.endswith("-partial")}
+
+
+S13 = os.path.join(WORK, "s13")
+OTHER = os.path.join(WORK, "other.gguf")  # not the pulled bytes, so the pull has to download
+subprocess.run([HEARTH, "make-test-model", "--preset", "dense-tiny", "--type", "q4_0", "--layers", "1", "--embd", "64",
+                "--ff", "64", "--vocab", VOCAB, "--out", OTHER], check=True, stdout=subprocess.DEVNULL)
+check(hearth(S13, "create", "keep", "--from", OTHER).returncode == 0, "disk full: a model already in the store")
+before = committed(S13)
+r = hearth(S13, "pull", NAME, preexec_fn=file_size_limit(len(BYTES) // 2))
+check(r.returncode != 0 and "file size limit" in r.stderr and "run the same pull again" in r.stderr and
+      "Traceback" not in r.stderr and r.returncode < 128, "file size limit: a clear error", r.stderr)
+check(committed(S13) == before, "file size limit: manifests and blobs unchanged", str(committed(S13) ^ before))
+partial = blob(S13, SHA) + "-partial"
+have = os.path.getsize(partial) if os.path.isfile(partial) else 0
+hub.reset_log()
+r = hearth(S13, "pull", NAME)
+ranges = [h.get("Range") for (host, m, p, h) in hub.log if host == "localhost"]
+check(r.returncode == 0 and sha_of(blob(S13, SHA)) == SHA and ranges == [f"bytes={have}-"] and have > 0,
+      "file size limit lifted: the pull resumes and completes", r.stderr + str(ranges))
+
+S13B = os.path.join(WORK, "s13-tmpfs")
+os.makedirs(S13B)
+mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={len(BYTES) // 2}", "tmpfs", S13B],
+                         capture_output=True).returncode == 0
+if not mounted:
+    print("skip disk full (ENOSPC): cannot mount a tmpfs here (needs root)")
+else:
+    try:
+        before = committed(S13B)
+        r = hearth(S13B, "pull", NAME)
+        check(r.returncode != 0 and "no space left" in r.stderr and "Traceback" not in r.stderr and r.returncode < 128,
+              "full disk: a clear error naming the space problem", r.stderr)
+        check(committed(S13B) == before, "full disk: manifests and blobs unchanged", str(committed(S13B) ^ before))
+        subprocess.run(["mount", "-o", f"remount,size={4 * len(BYTES)}", S13B], check=True)
+        r = hearth(S13B, "pull", NAME)
+        check(r.returncode == 0 and sha_of(blob(S13B, SHA)) == SHA, "space freed: the pull completes", r.stderr)
+    finally:
+        subprocess.run(["umount", S13B])
+
+# 14. gemma4 without a tag: the size `hearth recommend` picks for the (described) machine, or the
+# gemma4 model already in the store; an explicit tag is taken as is.
+PI5 = os.path.join(WORK, "pi5.json")
+with open(PI5, "w") as f:
+    json.dump({"label": "Raspberry Pi 5 8 GB", "cpu": {"model": "Cortex-A76", "physical_cores": 4},
+               "ram": {"total_mib": 8064, "available_mib": 7400}, "memory_bandwidth_gbs": 10}, f)
+S14 = os.path.join(WORK, "s14")
+r = hearth(S14, "pull", "gemma4", HEARTH_HARDWARE=PI5)
+lines = [l for l in r.stderr.splitlines() if "gemma4 means" in l]
+check(r.returncode == 0 and os.path.isfile(os.path.join(S14, "manifests/registry.ollama.ai/library/gemma4/e2b")),
+      "pull gemma4 on a Pi 5 stores gemma4:e2b", r.stderr)
+check(len(lines) == 1 and "gemma4:e2b" in lines[0] and "recommended for this machine: E2B" in lines[0],
+      "one line says which tag and why", r.stderr)
+time.sleep(1.1)  # manifest times have one-second resolution; e4b is the newer one
+r = hearth(S14, "pull", "gemma4:e4b", HEARTH_HARDWARE=PI5)
+check(r.returncode == 0 and "gemma4 means" not in r.stderr and
+      os.path.isfile(os.path.join(S14, "manifests/registry.ollama.ai/library/gemma4/e4b")), "an explicit tag wins", r.stderr)
+hub.reset_log()
+r = hearth(S14, "pull", "gemma4", HEARTH_HARDWARE=PI5)
+check(r.returncode == 0 and "gemma4:e4b (already in the store" in r.stderr,
+      "pull gemma4 with gemma4 models stored takes the newest of them", r.stderr)
+r = hearth(S14, "pull", "gemma4", HEARTH_HARDWARE=os.path.join(WORK, "missing.json"))
+check(r.returncode == 0, "a stored gemma4 needs no hardware description", r.stderr)
+r = hearth(os.path.join(WORK, "s14-empty"), "pull", "gemma4", HEARTH_HARDWARE=os.path.join(WORK, "missing.json"))
+check(r.returncode != 0 and "missing.json" in r.stderr, "a bad HEARTH_HARDWARE is a clear error", r.stderr)
+
+# 15. run NAME pulls a pullable model that is not in the store, then answers.
+S15 = os.path.join(WORK, "s15")
+hub.reset_log()
+r = hearth(S15, "run", "gemma4", "hi", "--num-predict", "2", "--json", HEARTH_HARDWARE=PI5)
+cdn = [p for (host, m, p, h) in hub.log if host == "localhost"]
+check(r.returncode == 0 and "gemma4:e2b is not in the store; pulling it" in r.stderr and len(cdn) == 1 and
+      json.loads(r.stdout.splitlines()[-1])["eval_count"] == 2, "run gemma4 pulls the recommended size, then runs",
+      r.stderr)
+hub.reset_log()
+r = hearth(S15, "run", "gemma4", "hi", "--num-predict", "1", HEARTH_HARDWARE=PI5)
+check(r.returncode == 0 and "pulling" not in r.stderr and not hub.log, "a second run uses the stored model", r.stderr)
+r = hearth(S15, "run", NAME, "hi", "--num-predict", "1")
+check(r.returncode == 0 and os.path.isfile(os.path.join(S15, "manifests/hf.co/org/tiny-gguf/latest")),
+      "run hf.co/ORG/REPO pulls it first", r.stderr)
+r = hearth(S15, "run", "gemma4:7b", "hi")
+check(r.returncode != 0 and "unknown tag '7b'" in r.stderr, "run of an unknown gemma4 tag names the tags", r.stderr)
+
+# 16. run applies the store model's Modelfile: PARAMETER values and SYSTEM, beneath the flags.
+with open(os.path.join(mf_dir, "Modelfile3"), "w") as f:
+    f.write("FROM tiny:latest\nPARAMETER num_predict 3\nPARAMETER temperature 0\n"
+            "SYSTEM You are a pirate who answers every question at great length.\n")
+check(hearth(S12, "create", "tiny:pirate", "-f", os.path.join(mf_dir, "Modelfile3")).returncode == 0,
+      "create tiny:pirate")
+
+
+def run_json(name, *flags):
+    r = hearth(S12, "run", name, "Say hello.", "--json", *flags)
+    return json.loads(r.stdout.splitlines()[-1]) if r.returncode == 0 and r.stdout.strip() else {"error": r.stderr}
+
+
+plain, pirate = run_json("tiny", "--num-predict", "3"), run_json("tiny:pirate")
+check(pirate.get("eval_count") == 3 and pirate.get("done_reason") == "length", "PARAMETER num_predict 3 gives 3 tokens",
+      str(pirate))
+check(run_json("tiny:pirate", "--num-predict", "5").get("eval_count") == 5, "--num-predict beats the Modelfile")
+check(pirate.get("prompt_eval_count", 0) > plain.get("prompt_eval_count", 1 << 30) + 5,
+      "SYSTEM adds its text to the prompt", f"{plain} vs {pirate}")
+flagged = run_json("tiny:pirate", "--system", "Be brief.")
+short = run_json("tiny", "--system", "Be brief.", "--num-predict", "3")
+check(flagged.get("prompt_eval_count") == short.get("prompt_eval_count") and "prompt_eval_count" in short,
+      "--system replaces the Modelfile's SYSTEM", f"{flagged} vs {short}")
+check(pirate.get("ids") == run_json("tiny:pirate").get("ids"), "PARAMETER temperature 0 decodes greedily")
 
 server.shutdown()
 if failures:
