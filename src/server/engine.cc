@@ -11,6 +11,9 @@
 namespace hearth::server {
 namespace {
 
+// How often a request waiting for a slot checks that its client is still connected.
+constexpr std::chrono::milliseconds kAlivePoll{200};
+
 int64_t Nanos(Clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); }
 
 }  // namespace
@@ -81,7 +84,8 @@ Result<std::unique_ptr<PreparedTurn>> Engine::Prepare(TurnRequest req, Clock::ti
   return turn;
 }
 
-Result<TurnResult> Engine::Run(PreparedTurn& turn, const std::function<void(const ParseDelta&)>& on_delta) {
+Result<TurnResult> Engine::Run(PreparedTurn& turn, const std::function<void(const ParseDelta&)>& on_delta,
+                               const std::function<bool()>& client_alive) {
   TurnResult out;
   out.load_ns = Nanos(Clock::now() - turn.start);
   OutputParser parser({.return_thinking = true, .generation_prompt_suffix = turn.suffix});
@@ -109,11 +113,16 @@ Result<TurnResult> Engine::Run(PreparedTurn& turn, const std::function<void(cons
   std::unique_lock<std::mutex> lk(job.mu);
   for (;;) {
     if (!job.admitted) {
-      job.cv.wait_until(lk, give_up, [&] { return job.admitted; });
+      // Wakes every kAlivePoll to see whether the client is still there, so a request whose
+      // client went away leaves the queue instead of taking a slot later.
+      job.cv.wait_until(lk, std::min(give_up, Clock::now() + kAlivePoll), [&] { return job.admitted; });
       if (!job.admitted) {
+        const bool gone = turn.cancel.load() || (client_alive && !client_alive());
+        if (!gone && Clock::now() < give_up) continue;
         lk.unlock();
         // The job cannot be admitted between the check and Withdraw's success.
         if (scheduler_->Withdraw(&job)) {
+          if (gone) return Status(StatusCode::kCancelled, "the client went away while the request waited for a slot");
           return Status(StatusCode::kUnavailable, "server busy, please try again (timed out waiting for a slot)");
         }
         lk.lock();

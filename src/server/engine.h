@@ -94,7 +94,10 @@ class Engine {
   // Queues the turn for a slot and generates; on_delta sees every parsed chunk in order (raw:
   // content only), on the calling thread. Unavailable when no slot freed up within
   // max_wait_seconds.
-  [[nodiscard]] Result<TurnResult> Run(PreparedTurn& turn, const std::function<void(const ParseDelta&)>& on_delta);
+  // client_alive (may be empty) is polled while the turn waits for a slot; when it says the
+  // client is gone (or turn.cancel is set) the turn leaves the queue with Cancelled.
+  [[nodiscard]] Result<TurnResult> Run(PreparedTurn& turn, const std::function<void(const ParseDelta&)>& on_delta,
+                                       const std::function<bool()>& client_alive = {});
 
   // Makes every running and future generation stop at its next token.
   void Shutdown();

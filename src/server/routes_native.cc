@@ -137,7 +137,7 @@ void HandleTurn(ModelManager& models, Endpoint ep, const httplib::Request& http,
         PutText(j, ep, d.thinking_delta, d.content_delta, calls);
         j["done"] = false;
         write_line(j);
-      });
+      }, [&sink] { return sink.is_writable(); });
       if (!r) {
         write_line(Json{{"error", r.error().message()}});
       } else if (!turn->cancel.load()) {

@@ -105,7 +105,7 @@ void StreamSse(httplib::Response& res, Engine& engine, std::shared_ptr<PreparedT
               return;
             }
             events.delta(d, send);
-          });
+          }, [&sink] { return sink.is_writable(); });
           if (!r) {
             send(ErrorJson(500, r.error().message()));
           } else if (!turn->cancel.load()) {
