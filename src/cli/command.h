@@ -29,6 +29,7 @@ RunFn AddCpCommand(CLI::App& app);
 RunFn AddPullCommand(CLI::App& app);
 RunFn AddCreateCommand(CLI::App& app);
 RunFn AddRecommendCommand(CLI::App& app);
+RunFn AddPsCommand(CLI::App& app);
 
 // A MODEL argument: an existing file as is, else a store name resolved to its GGUF blob.
 Result<std::string> ResolveModelFile(const std::string& arg);

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   add(hearth::cli::AddPullCommand);
   add(hearth::cli::AddCreateCommand);
   add(hearth::cli::AddRecommendCommand);
+  add(hearth::cli::AddPsCommand);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

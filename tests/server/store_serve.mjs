@@ -3,11 +3,13 @@
 // store endpoints (list, show, copy, delete, create, pull from a fake Hugging Face Hub) act on
 // $HEARTH_MODELS. Driven by the npm `ollama` client.
 //   node store_serve.mjs HEARTH WORKDIR
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import { assert, assertEq, createHarness } from './harness.mjs';
 
@@ -102,6 +104,25 @@ async function main() {
   await test('the same request answers the same (loaded engine reused)', async () => {
     const r = await ollama.chat({ model: 'alpha:latest', messages: chatMsg, options: greedy });
     assertEq(r.message.content, alphaAnswer, 'greedy answer');
+  });
+
+  await test('`hearth ps` lists the loaded model from the running server; no server: a clear error', async () => {
+    const hostPort = server.base.replace('http://', '');
+    const { stdout } = await promisify(execFile)(hearth, ['ps'], { env: { ...process.env, HEARTH_HOST: hostPort } });
+    const lines = stdout.trim().split('\n');
+    assert(/^NAME\s+ID\s+SIZE\s+PROCESSOR\s+CONTEXT\s+UNTIL$/.test(lines[0]), `header: ${lines[0]}`);
+    assertEq(lines.length, 2, 'one loaded model');
+    const loaded = (await ps(server.base))[0];
+    assert(lines[1].startsWith(loaded.name), `row: ${lines[1]}`);
+    assert(lines[1].includes(loaded.digest.slice(0, 12)), `row has the ID: ${lines[1]}`);
+    assert(/100% CPU\s+\d+\s+[45] minutes from now$/.test(lines[1]), `row: ${lines[1]}`);
+    const unused = await new Promise((resolve) => {
+      const s = http.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+    });
+    const err = await promisify(execFile)(hearth, ['ps'], { env: { ...process.env, HEARTH_HOST: `127.0.0.1:${unused}` } })
+      .then(() => null, (e) => e);
+    assert(err !== null && err.code === 1, 'exit code 1 without a server');
+    assert(/could not connect to hearth serve at 127\.0\.0\.1:/.test(err.stderr), `message: ${err.stderr}`);
   });
 
   await test('keep_alive -1 shows a far-future expiry; keep_alive 0 with no messages unloads', async () => {
