@@ -3,8 +3,10 @@
 // every chunk is done. Not re-entrant (do not call ParallelFor from inside a task).
 // Hand-offs spin briefly before sleeping: a decode step issues hundreds of short ParallelFor
 // calls, and waking a sleeping thread through the kernel costs tens of microseconds (more under
-// a hypervisor), which would otherwise be paid twice per call. After kSpin without work a
-// worker blocks, so an idle pool costs no CPU. A pool with more threads than CPUs never spins.
+// a hypervisor), which would otherwise be paid twice per call. The spin budget adapts (at most
+// kSpin; halved by every spin that runs out, grown by every one that succeeds), so it fades out
+// when other processes keep the awaited thread off its core; a pool with more threads than CPUs
+// never spins. After its spin a waiter blocks, so an idle pool costs no CPU.
 #pragma once
 
 #include <atomic>
@@ -41,13 +43,16 @@ class ThreadPool {
   static constexpr std::chrono::microseconds kNoSpin{0};
 
   void WorkerLoop(int index);
-  // Returns once generation_ differs from `seen` or stop_ is set: spins up to kSpin, then sleeps.
+  // Spins on `ready` for the current budget and adapts the budget; true when ready in time.
+  bool Spin(const std::function<bool()>& ready);
+  // Returns once generation_ differs from `seen` or stop_ is set: spins, then sleeps.
   void WaitForWork(uint64_t seen);
   // Returns once every worker has finished the current task (same spin-then-sleep).
   void WaitForWorkers();
 
   int n_threads_;
-  std::chrono::microseconds spin_;
+  std::chrono::microseconds max_spin_;
+  std::atomic<int64_t> spin_ns_;  // current spin budget; shared by all waiters, updated relaxed
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable work_cv_;
