@@ -13,6 +13,18 @@ export function assertEq(actual, expected, what) {
   }
 }
 
+// A loopback port nothing listens on right now.
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 export function createHarness(hearth) {
   const servers = [];
   const counts = { passed: 0, failed: 0 };
@@ -32,17 +44,6 @@ export function createHarness(hearth) {
     const r = spawnSync(hearth, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (r.status !== 0) throw new Error(`hearth ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
     return r.stdout;
-  }
-
-  function freePort() {
-    return new Promise((resolve, reject) => {
-      const s = net.createServer();
-      s.on('error', reject);
-      s.listen(0, '127.0.0.1', () => {
-        const { port } = s.address();
-        s.close(() => resolve(port));
-      });
-    });
   }
 
   // Starts `hearth serve --model FILE --name NAME` and waits until it answers.

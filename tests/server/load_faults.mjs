@@ -20,6 +20,7 @@ import { copyFileSync, mkdirSync, readFileSync, truncateSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './harness.mjs';
 
 const [hearth, workDir] = process.argv.slice(2);
 if (!hearth || !workDir) {
@@ -56,17 +57,6 @@ async function test(name, fn) {
   }
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startServer(modelPath, env = {}) {
   const port = await freePort();

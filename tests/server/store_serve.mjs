@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
-import { assert, assertEq, createHarness } from './harness.mjs';
+import { assert, assertEq, createHarness, freePort } from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const [hearth, workDir] = process.argv.slice(2);
@@ -116,9 +116,7 @@ async function main() {
     assert(lines[1].startsWith(loaded.name), `row: ${lines[1]}`);
     assert(lines[1].includes(loaded.digest.slice(0, 12)), `row has the ID: ${lines[1]}`);
     assert(/100% CPU\s+\d+\s+[45] minutes from now$/.test(lines[1]), `row: ${lines[1]}`);
-    const unused = await new Promise((resolve) => {
-      const s = http.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-    });
+    const unused = await freePort();
     const err = await promisify(execFile)(hearth, ['ps'], { env: { ...process.env, HEARTH_HOST: `127.0.0.1:${unused}` } })
       .then(() => null, (e) => e);
     assert(err !== null && err.code === 1, 'exit code 1 without a server');

@@ -11,13 +11,13 @@
 namespace hearth {
 namespace {
 
+using avx2::AccumulateMinsK4;
 using avx2::BroadcastI16Pair;
 using avx2::DotU8Scaled;
 using avx2::HalfToFloat;
 using avx2::HorizontalSum;
 using avx2::Load128;
 using avx2::Load256;
-using avx2::MinsTimesBsums;
 using avx2::ScalesMinsK4;
 using avx2::UnpackScalesMinsK4;
 
@@ -50,8 +50,7 @@ void VecDotK4K5(int64_t n, const Block* wb, const uint8_t* a, size_t a_stride, f
     if constexpr (kHighBit) qh = Load256(wb[b].qh);
     __m256i sumi[kRows];
     for (int i = 0; i < kRows; ++i) {
-      acc_m[i] = _mm_fmadd_ps(_mm_set1_ps(ab[i][b].d * dminw),
-                              _mm_cvtepi32_ps(MinsTimesBsums(sm.mins, ab[i][b].bsums)), acc_m[i]);
+      acc_m[i] = AccumulateMinsK4(acc_m[i], sm.mins, ab[i][b], dminw);
       sumi[i] = _mm256_setzero_si256();
     }
     // Chunk c: 32 bytes, low nibbles = sub-block 2c, high nibbles = sub-block 2c + 1.

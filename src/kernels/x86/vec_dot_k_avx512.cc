@@ -21,11 +21,11 @@
 namespace hearth {
 namespace {
 
+using avx2::AccumulateMinsK4;
 using avx2::HalfToFloat;
 using avx2::HorizontalSum;
 using avx2::Load128;
 using avx2::Load256;
-using avx2::MinsTimesBsums;
 using avx2::ScalesMinsK4;
 using avx2::UnpackScalesMinsK4;
 
@@ -79,8 +79,7 @@ void VecDotQ4K(int64_t n, const BlockQ4_K* wb, const uint8_t* a, size_t a_stride
     const __m512i scales = _mm512_castsi128_si512(sm.scales);
     __m512i sumi[kRows];
     for (int i = 0; i < kRows; ++i) {
-      acc_m[i] = _mm_fmadd_ps(_mm_set1_ps(ab[i][b].d * dminw),
-                              _mm_cvtepi32_ps(MinsTimesBsums(sm.mins, ab[i][b].bsums)), acc_m[i]);
+      acc_m[i] = AccumulateMinsK4(acc_m[i], sm.mins, ab[i][b], dminw);
       sumi[i] = _mm512_setzero_si512();
     }
     for (int c = 0; c < 4; ++c) {
