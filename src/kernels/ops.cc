@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/dispatch.h"
+#include "kernels/gelu_numerics.h"
 #include "kernels/ops_simd.h"
 
 namespace hearth {
@@ -31,6 +32,7 @@ void GeluMulRef(const float* gate, const float* up, float* out, int64_t n) {
 }
 
 void GeluMul(const float* gate, const float* up, float* out, int64_t n) {
+  if (CurrentGeluNumerics() == GeluNumerics::kGgmlF16Table) return GeluMulGgmlF16Table(gate, up, out, n);
   FindElementwiseOps()->gelu_mul(gate, up, out, n);
 }
 

@@ -14,7 +14,8 @@ void RmsNorm(const float* x, const float* w, float* y, int64_t n, float eps);
 // tanh-approximation GELU (spec §d, HF gelu_pytorch_tanh), computed exactly in f32.
 float Gelu(float x);
 
-// out[i] = Gelu(gate[i]) * up[i], length n (GeGLU, spec §d.10).
+// out[i] = Gelu(gate[i]) * up[i], length n (GeGLU, spec §d.10); with
+// SetGeluNumerics(kGgmlF16Table), llama.cpp's table GELU instead (gelu_numerics.h).
 void GeluMul(const float* gate, const float* up, float* out, int64_t n);
 
 // NEOX ("rotate-half") RoPE of one head vector in place (spec §d.4): pairs (i, i + n_rot/2) for

@@ -23,12 +23,17 @@
 #        else: E_hearth = rel-L2(hearth, LLAMA-on-F32-copy), E_llama = rel-L2(llama.cpp on the quantized file,
 #              LLAMA-on-F32-copy); pass iff max_row(E_hearth) <= FAST_FACTOR*max_row(E_llama) + FAST_SLACK
 #              and mean_row likewise (FAST_FACTOR 1.5, FAST_SLACK 1e-3).
+#   6. f32 only: NOISE = rel-L2(llama.cpp with one token per batch, LLAMA), llama.cpp's own noise level;
+#        hearth logits --numerics ggml (GELU through llama.cpp's f16 table) vs LLAMA: max and mean row
+#        rel-L2 <= NOISE_FACTOR (2) x NOISE's.
 #   Why llama.cpp is only trusted to ~1e-3 even in F32: ggml-cpu evaluates GELU through an f16 lookup table
-#   (input rounded to f16, output stored as f16) and builds RoPE angles by repeated f32 multiplication; on the
-#   tiny models that alone gives 5e-4..5e-3 rel-L2 against exact math (measured; see tests/reference/README.md).
-#   A hearth that emulates the f16 GELU can set NUMPY_GELU=ggml (numpy then emulates it too).
+#   (input rounded to f16, output stored as f16); on the tiny models that gives 5e-4..5e-3 rel-L2 against exact
+#   math, and since the table is a step function llama.cpp is not even consistent with itself to 1e-4 (batch
+#   split alone: 2e-4..8e-4; measured, see tests/reference/README.md "Verified"). Step 6 is therefore the
+#   tightest comparison with llama.cpp there can be; the 1e-4 bound applies against numpy (step 4).
+#   NUMPY_GELU=ggml makes numpy emulate the table too.
 # Environment: PYTHON (/usr/bin/python3), NODE (node), SEED (1), WINDOW (16), THREADS (2), TOL_EXACT (1e-4),
-#   TOL_LLAMA (1e-2), MIN_TOP1 (0.95), FAST_FACTOR (1.5), FAST_SLACK (1e-3), NUMPY_REF (1; 0 = skip numpy and
+#   TOL_LLAMA (1e-2), MIN_TOP1 (0.95), FAST_FACTOR (1.5), FAST_SLACK (1e-3), NOISE_FACTOR (2), NUMPY_REF (1; 0 = skip numpy and
 #   use LLAMA with TOL_LLAMA for step 4), NUMPY_GELU (exact|ggml), HEARTH_REF_CACHE (gguf-py checkout cache;
 #   default WORKDIR/../reference-cache), NODE_LLAMA_CPP_DIR (default tests/reference/node_modules).
 # Exit status: 0 pass, 1 conformance failure, 2 usage/setup error. A summary is written to WORKDIR/summary.json.
@@ -45,7 +50,7 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 NODE=${NODE:-node}
 SEED=${SEED:-1} WINDOW=${WINDOW:-16} THREADS=${THREADS:-2}
 TOL_EXACT=${TOL_EXACT:-1e-4} TOL_LLAMA=${TOL_LLAMA:-1e-2} MIN_TOP1=${MIN_TOP1:-0.95}
-FAST_FACTOR=${FAST_FACTOR:-1.5} FAST_SLACK=${FAST_SLACK:-1e-3} NUMPY_REF=${NUMPY_REF:-1} NUMPY_GELU=${NUMPY_GELU:-exact}
+FAST_FACTOR=${FAST_FACTOR:-1.5} FAST_SLACK=${FAST_SLACK:-1e-3} NOISE_FACTOR=${NOISE_FACTOR:-2} NUMPY_REF=${NUMPY_REF:-1} NUMPY_GELU=${NUMPY_GELU:-exact}
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 export HEARTH_REF_CACHE=${HEARTH_REF_CACHE:-$WORK/../reference-cache}
@@ -85,9 +90,26 @@ assert h["n_vocab"] == 262144, f"header {h}: expected n_vocab 262144"
 ' "$N_TOK" || { fail "bad hearth logits header: $hdr"; return 1; }
 }
 
-llama_logits() {  # llama_logits MODEL OUT
+llama_logits() {  # llama_logits MODEL OUT [extra llama_ref.mjs args]
   "$NODE" "$REF/llama_ref.mjs" logits --model "$1" --tokens "$TOKENS" --out "$2" --threads "$THREADS" \
-    --kv-type f32 --flash-attn off >"$2.log" 2>&1 || { cat "$2.log" >&2; die "llama.cpp reference failed on $1"; }
+    --kv-type f32 --flash-attn off "${@:3}" >"$2.log" 2>&1 || { cat "$2.log" >&2; die "llama.cpp reference failed on $1"; }
+}
+
+# within_factor A B FACTOR SLACK: passes iff comparison A's worst and mean row rel-L2 are at most
+# FACTOR x those of comparison B, plus SLACK (labels in compare.jsonl).
+within_factor() {
+  "$PYTHON" - "$WORK/compare.jsonl" "$@" <<'EOF'
+import json, sys
+rows = {d["label"]: d for d in map(json.loads, open(sys.argv[1]))}
+a, b, k, s = rows[sys.argv[2]], rows[sys.argv[3]], float(sys.argv[4]), float(sys.argv[5])
+bad = []
+for key in ("rel_l2_max", "rel_l2_mean"):
+    lim = k * b[key] + s
+    print(f"  {key}: {sys.argv[2]} {a[key]:.3e}  {sys.argv[3]} {b[key]:.3e}  limit {lim:.3e}", file=sys.stderr)
+    if not (a[key] <= lim) or not a["finite"]:
+        bad.append(key)
+sys.exit(1 if bad else 0)
+EOF
 }
 
 compare() {  # compare LABEL A B [args] -> prints JSON, returns compare_logits' status
@@ -131,25 +153,25 @@ if [ "$TYPE" = f32 ]; then
     compare hearth_fast_vs_llama "$WORK/hearth.f32" "$WORK/ref.f32" --max-rel-l2 "$TOL_LLAMA" --min-top1 "$MIN_TOP1" >/dev/null \
       || fail "hearth (default kernels) vs llama.cpp: $(why)"
   fi
+  # Step 6: the tightest comparison with llama.cpp itself. Its GELU table makes its logits move by
+  # NOISE = rel-L2(llama.cpp one token per batch, llama.cpp one batch) when only the batch split
+  # changes; hearth with the same GELU (--numerics ggml) must be within NOISE_FACTOR x NOISE.
+  log "llama.cpp one token per batch (its own noise level)"
+  llama_logits "$F32_MODEL" "$WORK/ref-batch1.f32" --batch 1
+  compare llama_batch1_vs_llama "$WORK/ref-batch1.f32" "$WORK/ref.f32" >/dev/null || true
+  if hearth_logits "$WORK/hearth-ggml.f32" --numerics ggml; then
+    compare hearth_ggml_vs_llama "$WORK/hearth-ggml.f32" "$WORK/ref.f32" >/dev/null || true
+    within_factor hearth_ggml_vs_llama llama_batch1_vs_llama "$NOISE_FACTOR" 0 \
+      || fail "hearth --numerics ggml vs llama.cpp exceeds $NOISE_FACTOR x llama.cpp's own batch-split noise"
+  fi
 else
   log "llama.cpp on the $TYPE file (its own quantization error)"
   llama_logits "$MODEL" "$WORK/llama-q.f32"
   compare llama_q_vs_ref "$WORK/llama-q.f32" "$WORK/ref.f32" >/dev/null || true
   if hearth_logits "$WORK/hearth.f32"; then
     compare hearth_fast_vs_ref "$WORK/hearth.f32" "$WORK/ref.f32" >/dev/null || true
-    "$PYTHON" - "$WORK/compare.jsonl" "$FAST_FACTOR" "$FAST_SLACK" <<'EOF' || fail "hearth fast path error exceeds llama.cpp's own quantization error (see above)"
-import json, sys
-rows = {d["label"]: d for d in map(json.loads, open(sys.argv[1]))}
-k, s = float(sys.argv[2]), float(sys.argv[3])
-l, h = rows["llama_q_vs_ref"], rows["hearth_fast_vs_ref"]
-bad = []
-for key in ("rel_l2_max", "rel_l2_mean"):
-    lim = k * l[key] + s
-    print(f"  {key}: hearth {h[key]:.3e}  llama {l[key]:.3e}  limit {lim:.3e}", file=sys.stderr)
-    if not (h[key] <= lim) or not h["finite"]:
-        bad.append(key)
-sys.exit(1 if bad else 0)
-EOF
+    within_factor hearth_fast_vs_ref llama_q_vs_ref "$FAST_FACTOR" "$FAST_SLACK" \
+      || fail "hearth fast path error exceeds llama.cpp's own quantization error (see above)"
   fi
 fi
 

@@ -5,6 +5,7 @@
 #   make-test-model --preset P --type T --seed S --window W --out F   -> tests/reference/make_tiny_gemma4.py
 #   logits --model F --tokens IDS --all --out OUT              -> llama.cpp (tests/reference/llama_ref.mjs)
 #   logits ... --kernels reference                              -> tests/reference/numpy_gemma4.py (float64)
+#   logits ... --numerics ggml                                  -> numpy_gemma4.py --ggml-gelu
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REF=$HERE/../reference
@@ -26,6 +27,10 @@ case $cmd in
     if [ "${a[kernels]:-}" = reference ]; then
       # exact dequantization + exact math: the numpy float64 forward pass (what hearth's reference kernels should match)
       exec "$PYTHON" "$REF/numpy_gemma4.py" --model "${a[model]}" --tokens "${a[tokens]}" --out "${a[out]}"
+    fi
+    if [ "${a[numerics]:-}" = ggml ]; then
+      # llama.cpp's f16-table GELU in the numpy forward pass
+      exec "$PYTHON" "$REF/numpy_gemma4.py" --model "${a[model]}" --tokens "${a[tokens]}" --out "${a[out]}" --ggml-gelu
     fi
     exec node "$REF/llama_ref.mjs" logits --model "${a[model]}" --tokens "${a[tokens]}" --out "${a[out]}" --threads "${THREADS:-2}" ;;
   *) echo "pyref_hearth: unknown command '$cmd'" >&2; exit 2 ;;

@@ -4,7 +4,7 @@
 //
 //   node llama_ref.mjs logits   --model M.gguf --tokens 2,818,5279 --out OUT.f32
 //                               [--positions all|last|0,3,7] [--threads 2] [--kv-type f32|f16]
-//                               [--flash-attn off|on] [--ctx N] [--swa-full]
+//                               [--flash-attn off|on] [--ctx N] [--batch N] [--swa-full]
 //   node llama_ref.mjs tokenize --model M.gguf (--text T | --text-file F) [--special]
 //   node llama_ref.mjs tokenize-batch --model M.gguf --cases CASES.json     ([{text, special}, ...])
 //   node llama_ref.mjs greedy   --model M.gguf --tokens 2,818,... --n 64 [--threads 2] [--full-rows]
@@ -12,7 +12,8 @@
 //
 // logits: raw little-endian float32, row-major [rows, n_vocab] (rows = requested positions, in order), the
 //   exact llama_get_logits_ith() values (final softcap included). Defaults: KV cache F32, flash attention off,
-//   the whole sequence is ONE batch in a fresh context (ctx >= 256, batch = n_tokens). Prints ONE JSON line
+//   the whole sequence is ONE batch in a fresh context (ctx >= 256, batch = n_tokens; --batch N splits it, which
+//   makes ggml pick other matmul kernels: a measure of llama.cpp's own rounding noise). Prints ONE JSON line
 //   {"n_tokens","n_vocab","rows",...} on stdout and writes the same header (with more detail) to OUT.json.
 // tokenize: prints {"ids":[...]}; no BOS is added (the text is tokenized as-is); --special parses special
 //   tokens such as <bos>, <|turn> in the text. tokenize-batch loads the vocab once and prints a JSON array of

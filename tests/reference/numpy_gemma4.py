@@ -29,7 +29,7 @@ def main() -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--cache", default=None)
     ap.add_argument("--ggml-gelu", action="store_true",
-                    help="emulate ggml-cpu's GELU: input rounded to f16, f16 lookup table of tanh-GELU, |x|>=10 passthrough")
+                    help="emulate ggml-cpu's GELU: input rounded to f16, f16 table of the float32 tanh-GELU, |x|>=10 passthrough")
     args = ap.parse_args()
     gguf = import_gguf(args.cache)
     r = gguf.GGUFReader(args.model)
@@ -73,9 +73,15 @@ def main() -> int:
     def gelu(x):
         if not args.ggml_gelu:
             return gelu_exact(x)
+        # ggml-cpu's table entry: the tanh-GELU of the f16 input evaluated in float32 (tanhf), stored as f16;
+        # 366 of the 63488 finite entries differ from a float64 evaluation rounded to f16.
         x16 = x.astype(np.float32).astype(np.float16).astype(np.float32)
-        y = gelu_exact(x16.astype(np.float64)).astype(np.float32).astype(np.float16).astype(np.float64)
-        return np.where(x <= -10.0, 0.0, np.where(x >= 10.0, x, y))
+        f = np.float32
+        with np.errstate(over="ignore", invalid="ignore"):
+            y = f(0.5) * x16 * (f(1) + np.tanh(f(0.7978845608028654) * x16 * (f(1) + f(0.044715) * x16 * x16)))
+        y = y.astype(np.float16).astype(np.float64)
+        x32 = x.astype(np.float32)
+        return np.where(x32 <= -10.0, 0.0, np.where(x32 >= 10.0, x32.astype(np.float64), y))
 
     pos = np.arange(N, dtype=np.float64)
 
