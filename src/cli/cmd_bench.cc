@@ -1,7 +1,11 @@
 // `hearth bench`: prefill and decode throughput on random token ids, in the spirit of
 // llama-bench (pp = one prompt of -p tokens on an empty cache, tg = -n single-token steps on an
-// empty cache), plus a decode roofline: weight and KV bytes each decoded token reads, divided by
-// the machine's measured streaming-read bandwidth. --json prints one object for bench/compare.
+// empty cache, or after -d tokens of context), plus a decode roofline: weight and KV bytes each
+// decoded token reads, divided by the machine's measured streaming-read bandwidth. --json prints
+// one object for bench/compare. --depth-fill synthetic writes the -d context as random K/V rows
+// instead of prefilling it: attention then reads exactly the bytes and does exactly the work of
+// a real context of that length (only the values differ), and a 16K-token depth takes seconds
+// instead of the ~10 minutes an E2B prefill of it takes on 2 cores.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -24,6 +28,8 @@ struct BenchArgs {
   int n_prompt = 512;
   int n_gen = 128;
   int depth = 0;  // tokens already in the cache when decode starts (llama-bench -d)
+  std::string depth_fill = "prefill";  // or "synthetic": random K/V rows, no prefill
+  std::string kv_cache_type;
   int threads = 0;
   int reps = 3;
   int probe_mib = 1024;
@@ -68,8 +74,8 @@ struct TokenBytes {
 
 // Decode step s (0-based, `depth` tokens cached at s = 0) attends to depth + s + 1 positions, or
 // the window on sliding layers; the mean is over the n_gen steps the benchmark runs. Entries are
-// f32.
-TokenBytes BytesPerDecodedToken(const Gemma4Model& m, int n_gen, int depth) {
+// rows of the cache type.
+TokenBytes BytesPerDecodedToken(const Gemma4Model& m, int n_gen, int depth, GgmlType kv_type) {
   const Gemma4Hparams& hp = m.hparams();
   const Gemma4Weights& w = m.weights();
   TokenBytes b;
@@ -92,7 +98,7 @@ TokenBytes BytesPerDecodedToken(const Gemma4Model& m, int n_gen, int depth) {
       const int seen = depth + s + 1;
       positions += p.kind == AttentionKind::kSliding ? std::min(seen, hp.sliding_window) : seen;
     }
-    if (n_gen > 0) b.kv += 2.0 * width * sizeof(float) * positions / n_gen;
+    if (n_gen > 0) b.kv += 2.0 * static_cast<double>(*RowBytes(kv_type, width)) * positions / n_gen;
   }
   b.per_layer += MatrixBytes(w.per_layer_model_proj);
   if (w.per_layer_token_embd.data != nullptr) b.per_layer += static_cast<double>(w.per_layer_token_embd.row_bytes);
@@ -111,6 +117,43 @@ Result<double> TimePrefill(Session& s, const std::vector<int32_t>& prompt) {
   const auto t0 = Clock::now();
   Result<std::span<const float>> r = s.Prefill(prompt);
   if (!r) return r.error();
+  return Seconds(t0);
+}
+
+// Positions [0, depth) of every layer that owns K/V (the ring's last capacity positions on
+// sliding layers) as N(0, 1) rows, the scale of K after its norm and RoPE and of V after its
+// weightless norm (spec §d.5), then n_past = depth.
+void FillSyntheticContext(KvCache& cache, int depth, std::mt19937& rng) {
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> row;
+  for (int il = 0; il < cache.n_layer(); ++il) {
+    const int capacity = cache.capacity(il);
+    if (capacity == 0) continue;
+    row.resize(static_cast<size_t>(cache.width(il)));
+    for (int64_t pos = std::max(0, depth - capacity); pos < depth; ++pos) {
+      for (float& x : row) x = normal(rng);
+      cache.StoreK(il, pos, row.data());
+      for (float& x : row) x = normal(rng);
+      cache.StoreV(il, pos, row.data());
+    }
+  }
+  cache.set_n_past(depth);
+}
+
+// `tokens.size()` single-token forward passes after a synthetic context of `depth` positions
+// (untimed); returns seconds.
+Result<double> TimeDecodeSynthetic(const Gemma4Model& m, KvCache& cache, int depth, const std::vector<int32_t>& tokens,
+                                   ThreadPool& pool, std::mt19937& rng) {
+  FillSyntheticContext(cache, depth, rng);
+  std::vector<float> logits(static_cast<size_t>(m.n_vocab()));
+  const int out_row = 0;
+  const auto t0 = Clock::now();
+  for (int32_t t : tokens) {
+    if (Status st = m.Forward(std::span<const int32_t>(&t, 1), cache, std::span<const int>(&out_row, 1), logits.data(), pool);
+        !st.ok()) {
+      return st;
+    }
+  }
   return Seconds(t0);
 }
 
@@ -155,6 +198,9 @@ nlohmann::ordered_json ModelSummary(const Gemma4Model& m) {
 
 int Run(const BenchArgs& a) {
   if (a.n_prompt == 0 && a.n_gen == 0) return Fail(InvalidArgument("nothing to run: -p and -n are both 0"));
+  Result<GgmlType> kv_type = ApplyKvCacheType(a.kv_cache_type);
+  if (!kv_type) return Fail(kv_type.error());
+  const bool synthetic = a.depth > 0 && a.depth_fill == "synthetic";
   Result<std::unique_ptr<Gemma4Model>> loaded = Gemma4Model::Load(a.model);
   if (!loaded) return Fail(loaded.error());
   const Gemma4Model& m = **loaded;
@@ -162,6 +208,7 @@ int Run(const BenchArgs& a) {
   ThreadPool pool(n_threads);
   const int n_ctx = std::max({a.n_prompt, a.depth + a.n_gen, 1});
   Session session(m, n_ctx, pool);
+  std::unique_ptr<KvCache> synthetic_cache = synthetic ? m.NewCache(n_ctx) : nullptr;
 
   std::mt19937 rng(1234);
   std::uniform_int_distribution<int32_t> pick(0, m.n_vocab() - 1);
@@ -190,7 +237,8 @@ int Run(const BenchArgs& a) {
       pp.push_back(a.n_prompt / *r);
     }
     if (a.n_gen > 0) {
-      Result<double> r = TimeDecode(session, context, gen);
+      Result<double> r = synthetic ? TimeDecodeSynthetic(m, *synthetic_cache, a.depth, gen, pool, rng)
+                                   : TimeDecode(session, context, gen);
       if (!r) return Fail(r.error());
       tg.push_back(a.n_gen / *r);
     }
@@ -199,7 +247,7 @@ int Run(const BenchArgs& a) {
 
   Result<BandwidthResult> bw = MeasureReadBandwidth(pool, static_cast<size_t>(a.probe_mib) << 20, 5);
   if (!bw) return Fail(bw.error());
-  const TokenBytes bytes = BytesPerDecodedToken(m, std::max(a.n_gen, 1), a.depth);
+  const TokenBytes bytes = BytesPerDecodedToken(m, std::max(a.n_gen, 1), a.depth, *kv_type);
   const double roofline_tps = bw->best_gbs * 1e9 / bytes.Total();
   const double fraction = a.n_gen > 0 ? decode.mean / roofline_tps : 0.0;
 
@@ -210,7 +258,11 @@ int Run(const BenchArgs& a) {
   j["n_gen"] = a.n_gen;
   j["reps"] = a.reps;
   j["depth"] = a.depth;
+  j["depth_fill"] = a.depth == 0 ? "none" : a.depth_fill;
+  j["kv_cache_type"] = DtypeName(*kv_type);
   j["decode_context"] = a.depth == 0 ? "empty cache (positions 0..n-1), like llama-bench tg"
+                        : synthetic  ? "after depth synthetic cache rows (random K/V of the real scale; same attention "
+                                       "work and bytes as a prefilled context)"
                                      : "after depth cached tokens, like llama-bench -d";
   j["prefill_tps"] = prefill.mean;
   j["prefill_tps_stddev"] = prefill.stddev;
@@ -242,8 +294,8 @@ int Run(const BenchArgs& a) {
   std::printf("\nthreads    %d, reps %d (after one warm-up)\n", n_threads, a.reps);
   if (a.n_prompt > 0) std::printf("pp%-7d  %10.2f ± %.2f tok/s\n", a.n_prompt, prefill.mean, prefill.stddev);
   if (a.n_gen > 0) {
-    std::printf("tg%-7d  %10.2f ± %.2f tok/s   (%d tokens cached before)\n", a.n_gen, decode.mean, decode.stddev,
-                a.depth);
+    std::printf("tg%-7d  %10.2f ± %.2f tok/s   (%d tokens cached before%s, %s K/V)\n", a.n_gen, decode.mean,
+                decode.stddev, a.depth, synthetic ? ", synthetic" : "", std::string(DtypeName(*kv_type)).c_str());
   }
   std::printf("roofline   %.1f MiB read per decoded token (weights %.1f, KV %.2f) / %.2f GB/s read bandwidth\n",
               bytes.Total() / (1 << 20), bytes.Weights() / (1 << 20), bytes.kv / (1 << 20), bw->best_gbs);
@@ -265,9 +317,15 @@ RunFn AddBenchCommand(CLI::App& app) {
   cmd->add_option("-n,--n-gen", a->n_gen, "Tokens to decode one at a time (0: skip)")
       ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
-  cmd->add_option("-d,--depth", a->depth, "Tokens in the cache before the decode test (untimed prefill)")
+  cmd->add_option("-d,--depth", a->depth, "Tokens in the cache before the decode test (untimed)")
       ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
+  cmd->add_option("--depth-fill", a->depth_fill,
+                  "How the depth is filled: prefill (real tokens), or synthetic (random K/V rows of the real scale: "
+                  "the same attention work and memory traffic, without the prefill's minutes)")
+      ->check(CLI::IsMember({"prefill", "synthetic"}))
+      ->capture_default_str();
+  AddKvCacheTypeOption(cmd, a->kv_cache_type);
   cmd->add_option("--threads,-t", a->threads, "Threads (default: physical cores)")->check(CLI::NonNegativeNumber);
   cmd->add_option("-r,--reps", a->reps, "Timed repetitions of each test")->check(CLI::Range(1, 1000))->capture_default_str();
   cmd->add_option("--probe-mib", a->probe_mib, "Buffer for the read-bandwidth probe, MiB")

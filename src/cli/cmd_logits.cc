@@ -7,13 +7,14 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "kernels/gelu_numerics.h"
 #include "model/gemma4/gemma4_model.h"
 
 namespace hearth::cli {
 namespace {
 
 struct LogitsArgs {
-  std::string model, tokens, out, kernels = "fast";
+  std::string model, tokens, out, kernels = "fast", numerics = "exact", kv_cache_type;
   bool all = false;
   int threads = 0;
 };
@@ -39,16 +40,20 @@ Result<std::vector<int32_t>> ParseTokenList(const std::string& text) {
 }
 
 int Run(const LogitsArgs& a) {
+  Result<GgmlType> kv_type = ApplyKvCacheType(a.kv_cache_type);
+  if (!kv_type) return Fail(kv_type.error());
   Result<std::vector<int32_t>> tokens = ParseTokenList(a.tokens);
   if (!tokens) return Fail(tokens.error());
   Result<std::unique_ptr<Gemma4Model>> model = Gemma4Model::Load(a.model);
   if (!model) return Fail(model.error());
   const Gemma4Model& m = **model;
   const KernelMode mode = a.kernels == "reference" ? KernelMode::kReference : KernelMode::kFast;
+  SetGeluNumerics(a.numerics == "ggml" ? GeluNumerics::kGgmlF16Table : GeluNumerics::kExact);
   ThreadPool pool(a.threads > 0 ? a.threads : ThreadPool::DefaultThreadCount());
   const int n = static_cast<int>(tokens->size());
   constexpr int kBatch = 512;
-  std::unique_ptr<KvCache> cache = m.NewCache(n, kBatch);
+  // The reference kernels are the exact-math path: f32 K/V whatever was asked.
+  std::unique_ptr<KvCache> cache = m.NewCache(n, kBatch, mode == KernelMode::kReference ? GgmlType::kF32 : *kv_type);
   std::FILE* out = std::fopen(a.out.c_str(), "wb");
   if (out == nullptr) return Fail(IoError(a.out + ": cannot create"));
   const size_t V = static_cast<size_t>(m.n_vocab());
@@ -88,9 +93,15 @@ RunFn AddLogitsCommand(CLI::App& app) {
   cmd->add_flag("--all", a->all, "Write every position's logits (default: the last only)");
   cmd->add_option("--out", a->out, "Output file (.f32)")->required();
   cmd->add_option("--threads,-t", a->threads, "Threads (default: physical cores)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--kernels", a->kernels, "fast, or reference (scalar kernels, f32 activations)")
+  cmd->add_option("--kernels", a->kernels, "fast, or reference (scalar kernels, f32 activations and K/V cache)")
       ->check(CLI::IsMember({"fast", "reference"}))
       ->capture_default_str();
+  cmd->add_option("--numerics", a->numerics,
+                  "exact, or ggml: GELU through llama.cpp's f16 lookup table, to compare with llama.cpp at its "
+                  "own noise level (kernels/gelu_numerics.h)")
+      ->check(CLI::IsMember({"exact", "ggml"}))
+      ->capture_default_str();
+  AddKvCacheTypeOption(cmd, a->kv_cache_type);
   return [a] { return Run(*a); };
 }
 

@@ -15,7 +15,7 @@ namespace {
 struct RecommendArgs {
   bool json = false;
   std::string hardware;
-  std::string model;
+  std::string model, kv_cache_type;
   int n_ctx = 0;
 };
 
@@ -36,6 +36,7 @@ int RunModel(const RecommendArgs& a, const HardwareInfo& hw) {
                 {"weights_bytes", m.weights},
                 {"paged_bytes", m.paged},
                 {"kv_bytes", m.kv},
+                {"kv_cache_type", DtypeName(DefaultKvCacheType())},
                 {"compute_bytes", m.compute},
                 {"overhead_bytes", m.overhead},
                 {"budget_bytes", CpuBudget(hw)},
@@ -61,7 +62,9 @@ RunFn AddRecommendCommand(CLI::App& app) {
   cmd->add_option("--hardware", a->hardware, "Plan for the machine described in this JSON file instead of detecting");
   cmd->add_option("--ctx", a->n_ctx, "Plan for exactly this context length")->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--model,-m", a->model, "Estimate the memory of this GGUF file instead of the released variants");
+  AddKvCacheTypeOption(cmd, a->kv_cache_type);
   return [a] {
+    if (Result<GgmlType> kv_type = ApplyKvCacheType(a->kv_cache_type); !kv_type) return Fail(kv_type.error());
     Result<HardwareInfo> hw = a->hardware.empty() ? DetectHardware() : LoadHardwareFile(a->hardware);
     if (!hw) return Fail(hw.error());
     if (!a->model.empty()) return RunModel(*a, *hw);

@@ -37,7 +37,7 @@ void InstallSigint() {
 }
 
 struct RunArgs {
-  std::string model, prompt, system, format;
+  std::string model, prompt, system, format, kv_cache_type;
   int ctx = 0, threads = 0, num_predict = -1, top_k = -1, max_thinking_tokens = -1;
   double temperature = -1, top_p = -1, min_p = -1, repeat_penalty = -1;
   int64_t seed = -1;
@@ -323,6 +323,7 @@ Result<int> ApplyModelfile(const store::ModelConfig& config, const RunArgs& a, C
 
 int Run(RunArgs a) {
   if (a.think && a.no_think) return Fail(InvalidArgument("--think and --no-think exclude each other"));
+  if (Result<GgmlType> kv_type = ApplyKvCacheType(a.kv_cache_type); !kv_type) return Fail(kv_type.error());
   const bool interactive_terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
   Result<ModelRef> ref = ResolveOrPullModel(a.model);
   if (!ref) return Fail(ref.error());
@@ -399,6 +400,7 @@ RunFn AddRunCommand(CLI::App& app) {
   cmd->add_option("prompt", a->prompt, "Prompt (one-shot); read from stdin when stdin is not a terminal");
   cmd->add_option("--ctx", a->ctx, "Context length (default: min(4096, the model's))")->check(CLI::PositiveNumber);
   cmd->add_option("--threads,-t", a->threads, "Threads (default: physical cores)")->check(CLI::PositiveNumber);
+  AddKvCacheTypeOption(cmd, a->kv_cache_type);
   cmd->add_option("--temperature", a->temperature, "Sampling temperature (0 = greedy)")->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--top-k", a->top_k, "Top-k (0 = off)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--top-p", a->top_p, "Top-p")->check(CLI::Range(0.0, 1.0));

@@ -30,7 +30,7 @@ std::atomic<bool> g_stop{false};
 void OnStopSignal(int) { g_stop.store(true); }
 
 struct ServeArgs {
-  std::string model, name, host;
+  std::string model, name, host, kv_cache_type;
   int ctx = 0, threads = 0, parallel = 0;
 };
 
@@ -40,6 +40,8 @@ std::string Env(const char* name) {
 }
 
 int Serve(const ServeArgs& a) {
+  // Every slot's cache and the memory gate of model loads use this type (the process default).
+  if (Result<GgmlType> kv_type = ApplyKvCacheType(a.kv_cache_type); !kv_type) return Fail(kv_type.error());
   server::ServerOptions sopts;
   std::string addr = !a.host.empty() ? a.host : !Env("HEARTH_HOST").empty() ? Env("HEARTH_HOST") : Env("OLLAMA_HOST");
   if (Status st = server::ParseHostPort(addr, &sopts.host, &sopts.port); !st.ok()) return Fail(st);
@@ -153,6 +155,7 @@ RunFn AddServeCommand(CLI::App& app) {
   cmd->add_option("--ctx", a->ctx, "Default context length (default: min(4096, the model's))")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads,-t", a->threads, "Threads (default: physical cores)")->check(CLI::PositiveNumber);
+  AddKvCacheTypeOption(cmd, a->kv_cache_type);
   cmd->add_option("--parallel", a->parallel, "Sequences generated together (default: HEARTH_NUM_PARALLEL, 4)")
       ->check(CLI::Range(1, 256));
   return [a] { return Serve(*a); };

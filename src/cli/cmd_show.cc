@@ -12,7 +12,7 @@ namespace hearth::cli {
 namespace {
 
 struct ShowArgs {
-  std::string model;
+  std::string model, kv_cache_type;
   bool json = false;
 };
 
@@ -56,8 +56,10 @@ nlohmann::ordered_json Describe(const Gemma4Model& m) {
   for (const auto& [type, c] : counts) hist[type] = {{"tensors", c}, {"bytes", bytes[type]}};
   j["tensor_types"] = hist;
   // KV bytes for 1024 tokens: full layers pay per token, sliding layers at most their window.
-  j["kv_bytes_per_1k_tokens"] = KvCache::BytesFor(m.KvLayout(), 1024, hp.sliding_window, 1);
-  j["kv_bytes_at_context_length"] = KvCache::BytesFor(m.KvLayout(), hp.n_ctx_train, hp.sliding_window, 1);
+  const GgmlType kv_type = DefaultKvCacheType();
+  j["kv_cache_type"] = DtypeName(kv_type);
+  j["kv_bytes_per_1k_tokens"] = KvCache::BytesFor(m.KvLayout(), 1024, hp.sliding_window, 1, kv_type);
+  j["kv_bytes_at_context_length"] = KvCache::BytesFor(m.KvLayout(), hp.n_ctx_train, hp.sliding_window, 1, kv_type);
   return j;
 }
 
@@ -77,7 +79,8 @@ void PrintText(const nlohmann::ordered_json& j) {
   for (const auto& [type, v] : j["tensor_types"].items()) {
     std::printf(" %s×%llu", type.c_str(), static_cast<unsigned long long>(v["tensors"].get<uint64_t>()));
   }
-  std::printf("\n  KV cache        %.2f MiB per 1K tokens (f32)\n", j["kv_bytes_per_1k_tokens"].get<double>() / (1 << 20));
+  std::printf("\n  KV cache        %.2f MiB per 1K tokens (%s)\n", j["kv_bytes_per_1k_tokens"].get<double>() / (1 << 20),
+              j["kv_cache_type"].get<std::string>().c_str());
 }
 
 }  // namespace
@@ -87,7 +90,9 @@ RunFn AddShowCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("show", "Describe a Gemma 4 GGUF file");
   cmd->add_option("model", a->model, "GGUF model file or model name in the store")->required();
   cmd->add_flag("--json", a->json, "Print JSON");
+  AddKvCacheTypeOption(cmd, a->kv_cache_type);
   return [a] {
+    if (Result<GgmlType> kv_type = ApplyKvCacheType(a->kv_cache_type); !kv_type) return Fail(kv_type.error());
     Result<std::string> path = ResolveModelFile(a->model);
     if (!path) return Fail(path.error());
     Result<std::unique_ptr<Gemma4Model>> model = Gemma4Model::Load(*path);

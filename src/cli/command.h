@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "tensor/dtype.h"
 
 namespace hearth::cli {
 
@@ -33,6 +34,12 @@ RunFn AddPsCommand(CLI::App& app);
 
 // A MODEL argument: an existing file as is, else a store name resolved to its GGUF blob.
 Result<std::string> ResolveModelFile(const std::string& arg);
+
+// --kv-cache-type on a command that makes or plans K/V caches (kv_cache_flag.cc).
+void AddKvCacheTypeOption(CLI::App* cmd, std::string& value);
+// The flag's value, else HEARTH_KV_CACHE_TYPE, else OLLAMA_KV_CACHE_TYPE, else f32, made the
+// process default (kv_cache/kv_cache_type.h); an unknown name is an error listing the valid ones.
+Result<GgmlType> ApplyKvCacheType(const std::string& flag);
 
 // Prints "hearth: <message>" to stderr and returns exit code 1.
 int Fail(const Status& status);

@@ -133,12 +133,12 @@ const std::vector<std::string>& QuantNames() {
   return names;
 }
 
-MemoryEstimate EstimateMemory(const ModelFootprint& fp, int n_ctx, int max_batch) {
+MemoryEstimate EstimateMemory(const ModelFootprint& fp, int n_ctx, int max_batch, GgmlType kv_type) {
   MemoryEstimate m;
   m.weights = fp.resident_weight_bytes();
   m.paged = fp.paged_bytes;
   const int batch = std::max(1, std::min(max_batch, n_ctx));
-  m.kv = KvCache::BytesFor(fp.kv_layers, n_ctx, fp.sliding_window, batch);
+  m.kv = KvCache::BytesFor(fp.kv_layers, n_ctx, fp.sliding_window, batch, kv_type);
   // Live f32 rows per token at the widest point of a layer (gemma4_forward.cc): the residual
   // stream and the per-layer inputs, plus the larger of attention (normed input, q, k, v, then
   // attention output and projection) and the FFN (normed input, output, gate and up rows).

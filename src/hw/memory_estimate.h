@@ -11,6 +11,7 @@
 
 #include "base/status.h"
 #include "kv_cache/kv_cache.h"
+#include "kv_cache/kv_cache_type.h"
 #include "model/gemma4/gemma4_model.h"
 
 namespace hearth {
@@ -58,8 +59,9 @@ const std::vector<std::string>& VariantNames();  // smallest first
 const std::vector<std::string>& QuantNames();    // lowest quality first
 
 // Memory to run `fp` with a context of n_ctx tokens, prefilled max_batch at a time (the
-// Session default is 512).
-MemoryEstimate EstimateMemory(const ModelFootprint& fp, int n_ctx, int max_batch = 512);
+// Session default is 512), with K/V cache elements of `kv_type` (kv_cache_type.h).
+MemoryEstimate EstimateMemory(const ModelFootprint& fp, int n_ctx, int max_batch = 512,
+                              GgmlType kv_type = DefaultKvCacheType());
 
 // ResourceExhausted, with the numbers, when the estimate exceeds `budget` bytes.
 Status CheckFits(const ModelFootprint& fp, int n_ctx, uint64_t budget);

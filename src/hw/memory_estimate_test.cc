@@ -114,7 +114,10 @@ TEST(MemoryEstimate, LoadedModelMatchesItsFileAndCache) {
     }
     ASSERT_EQ(plan->tensors.size(), (*model)->file().tensors().size()) << preset;
     for (int ctx : {64, 300, 512}) {
-      EXPECT_EQ(EstimateMemory(fp, ctx, 128).kv, (*model)->NewCache(ctx, 128)->bytes()) << preset << " ctx " << ctx;
+      for (GgmlType kv_type : {GgmlType::kF32, GgmlType::kF16, GgmlType::kQ8_0}) {
+        EXPECT_EQ(EstimateMemory(fp, ctx, 128, kv_type).kv, (*model)->NewCache(ctx, 128, kv_type)->bytes())
+            << preset << " ctx " << ctx << " " << DtypeName(kv_type);
+      }
     }
     std::remove(path.c_str());
   }

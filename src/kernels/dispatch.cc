@@ -114,6 +114,38 @@ const VecDotKernel* FindVecDot(GgmlType type, KernelIsa isa) {
   return nullptr;
 }
 
+const KvRowKernels* FindKvRowKernels(GgmlType type, KernelIsa isa) {
+  struct AxpyRow {
+    GgmlType type;
+    AxpyRowFn scalar, avx2;
+  };
+  static constexpr std::array kAxpyRows = {
+      AxpyRow{GgmlType::kF32, AxpyRowF32Ref, AxpyRowF32Avx2},
+      AxpyRow{GgmlType::kF16, AxpyRowF16Ref, AxpyRowF16Avx2},
+      AxpyRow{GgmlType::kQ8_0, AxpyRowQ8_0Ref, AxpyRowQ8_0Avx2},
+  };
+  // Resolved once per (row, isa); AVX-512 CPUs run the AVX2 row kernels.
+  static const auto resolved = [] {
+    std::array<std::array<KvRowKernels, 4>, kAxpyRows.size()> r{};
+    const bool avx2 = Avx2Available() && !ForcedScalar();
+    for (size_t i = 0; i < kAxpyRows.size(); ++i) {
+      const AxpyRow& row = kAxpyRows[i];
+      const VecDotKernel* best = FindVecDot(row.type, KernelIsa::kBest);
+      const VecDotKernel* scalar = FindVecDot(row.type, KernelIsa::kScalar);
+      const VecDotKernel* simd = FindVecDot(row.type, KernelIsa::kAvx2);
+      r[i][static_cast<size_t>(KernelIsa::kBest)] = {*best, avx2 ? row.avx2 : row.scalar};
+      r[i][static_cast<size_t>(KernelIsa::kScalar)] = {*scalar, row.scalar};
+      r[i][static_cast<size_t>(KernelIsa::kAvx2)] = {simd != nullptr ? *simd : *scalar, row.avx2};
+    }
+    return r;
+  }();
+  const bool isa_ok = isa == KernelIsa::kBest || isa == KernelIsa::kScalar || (isa == KernelIsa::kAvx2 && Avx2Available());
+  for (size_t i = 0; i < kAxpyRows.size(); ++i) {
+    if (kAxpyRows[i].type == type) return isa_ok ? &resolved[i][static_cast<size_t>(isa)] : nullptr;
+  }
+  return nullptr;
+}
+
 const ElementwiseOps* FindElementwiseOps(KernelIsa isa) {
   static constexpr ElementwiseOps kScalar{GeluMulRef, SoftCapRef};
   static constexpr ElementwiseOps kAvx2{GeluMulAvx2, SoftCapAvx2};

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "kernels/kv_row.h"
 #include "kernels/vec_dot.h"
 #include "tensor/dtype.h"
 
@@ -35,5 +36,16 @@ struct ElementwiseOps {
 // kBest as above (HEARTH_KERNELS=scalar forces the scalar set); nullptr for kAvx2 on CPUs
 // without it.
 const ElementwiseOps* FindElementwiseOps(KernelIsa isa = KernelIsa::kBest);
+
+// The kernels attention runs on K/V cache rows of one cache type (kv_row.h): `dot` is the vec-dot
+// kernel of that type (q·k; q in dot.act_type), `axpy` the value sum.
+struct KvRowKernels {
+  VecDotKernel dot;
+  AxpyRowFn axpy;
+};
+
+// For kF32, kF16 and kQ8_0 caches (nullptr for other types, or for kAvx2/kAvx512 on CPUs without
+// that ISA). kBest and HEARTH_KERNELS as for FindVecDot.
+const KvRowKernels* FindKvRowKernels(GgmlType type, KernelIsa isa = KernelIsa::kBest);
 
 }  // namespace hearth

@@ -1,8 +1,23 @@
 #include "kv_cache/kv_cache.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
+
+#include "base/check.h"
+#include "quant/quant_traits.h"
 
 namespace hearth {
+namespace {
+
+size_t KvRowBytes(GgmlType type, int width) {
+  const std::optional<size_t> bytes = RowBytes(type, width);
+  HEARTH_CHECK(bytes.has_value() && (type == GgmlType::kF32 || type == GgmlType::kF16 || type == GgmlType::kQ8_0),
+               "KV cache type %s cannot hold rows of %d values", std::string(DtypeName(type)).c_str(), width);
+  return *bytes;
+}
+
+}  // namespace
 
 int KvCache::Capacity(const KvLayerSpec& s, int n_ctx, int window, int max_batch) {
   if (!s.owns_kv) return 0;
@@ -10,25 +25,36 @@ int KvCache::Capacity(const KvLayerSpec& s, int n_ctx, int window, int max_batch
   return std::min(n_ctx, window + max_batch - 1);
 }
 
-KvCache::KvCache(std::vector<KvLayerSpec> layers, int n_ctx, int window, int max_batch)
-    : n_ctx_(n_ctx), window_(window), max_batch_(max_batch) {
+KvCache::KvCache(std::vector<KvLayerSpec> layers, int n_ctx, int window, int max_batch, GgmlType type)
+    : n_ctx_(n_ctx), window_(window), max_batch_(max_batch), type_(type) {
   layers_.resize(layers.size());
   for (size_t i = 0; i < layers.size(); ++i) {
     Layer& l = layers_[i];
     l.spec = layers[i];
     l.capacity = Capacity(l.spec, n_ctx, window, max_batch);
-    const size_t n = static_cast<size_t>(l.capacity) * static_cast<size_t>(l.spec.width);
-    l.k.assign(n, 0.0f);
-    l.v.assign(n, 0.0f);
+    l.row_bytes = KvRowBytes(type, l.spec.width);
+    const size_t n = static_cast<size_t>(l.capacity) * l.row_bytes;
+    l.k.assign(n, 0);
+    l.v.assign(n, 0);
   }
 }
 
-size_t KvCache::BytesFor(const std::vector<KvLayerSpec>& layers, int n_ctx, int window, int max_batch) {
+size_t KvCache::BytesFor(const std::vector<KvLayerSpec>& layers, int n_ctx, int window, int max_batch, GgmlType type) {
   size_t total = 0;
   for (const KvLayerSpec& s : layers) {
-    total += 2 * sizeof(float) * static_cast<size_t>(Capacity(s, n_ctx, window, max_batch)) * static_cast<size_t>(s.width);
+    total += 2 * KvRowBytes(type, s.width) * static_cast<size_t>(Capacity(s, n_ctx, window, max_batch));
   }
   return total;
+}
+
+void KvCache::StoreK(int il, int64_t pos, const float* row) {
+  Layer& l = layers_[static_cast<size_t>(il)];
+  QuantizeRow(type_, row, l.k.data() + Offset(il, pos), l.spec.width);
+}
+
+void KvCache::StoreV(int il, int64_t pos, const float* row) {
+  Layer& l = layers_[static_cast<size_t>(il)];
+  QuantizeRow(type_, row, l.v.data() + Offset(il, pos), l.spec.width);
 }
 
 bool KvCache::CanRewindTo(int64_t pos) const {
@@ -43,7 +69,7 @@ bool KvCache::CanRewindTo(int64_t pos) const {
 
 size_t KvCache::bytes() const {
   size_t total = 0;
-  for (const Layer& l : layers_) total += (l.k.size() + l.v.size()) * sizeof(float);
+  for (const Layer& l : layers_) total += l.k.size() + l.v.size();
   return total;
 }
 

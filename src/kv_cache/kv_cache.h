@@ -2,13 +2,17 @@
 // buffer; FULL-attention layers hold the whole context, sliding-window layers a ring of
 // window + max_batch - 1 cells (enough for a batch of queries to see their window while the
 // batch's own keys are written), and KV-shared layers nothing: they read their donor's buffer.
-// Entries are f32 rows of n_head_kv * head_dim (K after norm+RoPE, V after its norm).
+// Entries are rows of n_head_kv * head_dim values (K after norm+RoPE, V after its norm) stored as
+// the cache's element type (kv_cache_type.h): f32, f16, or q8_0 blocks, so each head's slice of
+// head_dim values starts on a block boundary (head_dim is a multiple of 32 in every Gemma 4).
 // Not thread-safe for writes; concurrent reads of distinct positions are fine.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "tensor/dtype.h"
 
 namespace hearth {
 
@@ -20,22 +24,30 @@ struct KvLayerSpec {
 
 class KvCache {
  public:
-  KvCache(std::vector<KvLayerSpec> layers, int n_ctx, int window, int max_batch);
+  // type: kF32, kF16 or kQ8_0 (kQ8_0 needs every width to be a multiple of 32).
+  KvCache(std::vector<KvLayerSpec> layers, int n_ctx, int window, int max_batch, GgmlType type);
 
-  // Bytes the cache would take for these layers and sizes (for `show` and memory planning).
-  static size_t BytesFor(const std::vector<KvLayerSpec>& layers, int n_ctx, int window, int max_batch);
+  // Bytes the cache would take for these layers, sizes and element type (for `show` and memory
+  // planning).
+  static size_t BytesFor(const std::vector<KvLayerSpec>& layers, int n_ctx, int window, int max_batch, GgmlType type);
 
   int n_ctx() const { return n_ctx_; }
   int max_batch() const { return max_batch_; }
+  GgmlType type() const { return type_; }
+  int n_layer() const { return static_cast<int>(layers_.size()); }
+  int width(int il) const { return layers_[static_cast<size_t>(il)].spec.width; }
   size_t bytes() const;
   // Rows of layer `il` (context length or ring size); 0 for layers without their own cache.
   int capacity(int il) const { return layers_[static_cast<size_t>(il)].capacity; }
 
-  // Row of position `pos` of layer il (ring slot pos % capacity for sliding layers).
-  float* K(int il, int64_t pos) { return Row(layers_[static_cast<size_t>(il)].k, il, pos); }
-  float* V(int il, int64_t pos) { return Row(layers_[static_cast<size_t>(il)].v, il, pos); }
-  const float* K(int il, int64_t pos) const { return const_cast<KvCache*>(this)->K(il, pos); }
-  const float* V(int il, int64_t pos) const { return const_cast<KvCache*>(this)->V(il, pos); }
+  // Row of position `pos` of layer il (ring slot pos % capacity for sliding layers): `width`
+  // values of type().
+  const uint8_t* K(int il, int64_t pos) const { return layers_[static_cast<size_t>(il)].k.data() + Offset(il, pos); }
+  const uint8_t* V(int il, int64_t pos) const { return layers_[static_cast<size_t>(il)].v.data() + Offset(il, pos); }
+  // Converts `width` floats into the row of position `pos` (f16 round to nearest even, q8_0 by the
+  // reference quantizer of quant/quantize_ref.cc).
+  void StoreK(int il, int64_t pos, const float* row);
+  void StoreV(int il, int64_t pos, const float* row);
 
   // Number of positions already computed (the next token goes to position n_past()).
   int64_t n_past() const { return n_past_; }
@@ -51,11 +63,12 @@ class KvCache {
   struct Layer {
     KvLayerSpec spec;
     int capacity = 0;
-    std::vector<float> k, v;  // [capacity, width]
+    size_t row_bytes = 0;
+    std::vector<uint8_t> k, v;  // [capacity, row_bytes]
   };
-  float* Row(std::vector<float>& buf, int il, int64_t pos) {
+  size_t Offset(int il, int64_t pos) const {
     const Layer& l = layers_[static_cast<size_t>(il)];
-    return buf.data() + static_cast<size_t>(pos % l.capacity) * static_cast<size_t>(l.spec.width);
+    return static_cast<size_t>(pos % l.capacity) * l.row_bytes;
   }
   static int Capacity(const KvLayerSpec& s, int n_ctx, int window, int max_batch);
 
@@ -63,6 +76,7 @@ class KvCache {
   int n_ctx_;
   int window_;
   int max_batch_;
+  GgmlType type_;
   int64_t n_past_ = 0;
 };
 

@@ -4,8 +4,10 @@
 
 namespace hearth {
 
+// The reference kernels are the exact-math path: they keep f32 K/V whatever the process default.
 Session::Session(const Gemma4Model& model, int n_ctx, ThreadPool& pool, KernelMode mode, int max_batch)
-    : model_(model), pool_(pool), mode_(mode), cache_(model.NewCache(n_ctx, max_batch)),
+    : model_(model), pool_(pool), mode_(mode),
+      cache_(model.NewCache(n_ctx, max_batch, mode == KernelMode::kReference ? GgmlType::kF32 : DefaultKvCacheType())),
       logits_(static_cast<size_t>(model.n_vocab())) {}
 
 void Session::Clear() {

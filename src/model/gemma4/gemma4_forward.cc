@@ -9,17 +9,12 @@
 #include <numeric>
 
 #include "kernels/ops.h"
+#include "model/gemma4/gemma4_attention.h"
 #include "model/gemma4/gemma4_model.h"
 #include "quant/quant_traits.h"
 
 namespace hearth {
 namespace {
-
-// Where one row of a batch lives: its sequence's cache and its position there.
-struct RowSlot {
-  KvCache* cache;
-  int64_t pos;
-};
 
 // Shapes of one forward call.
 struct BatchShape {
@@ -58,42 +53,6 @@ void PerLayerInputs(const Gemma4Hparams& hp, const Gemma4Weights& w, std::span<c
   }
 }
 
-// §d.7: softmax(q·k) v over the visible keys of each query head; scale 1.0, no soft-cap.
-void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, const BatchShape& b,
-            const float* q /* [T, Hq*hd] */, float* out /* [T, Hq*hd] */, ThreadPool& pool) {
-  const int hd = lp.head_dim, n_head = lp.n_head;
-  const int group = lp.n_head / lp.n_head_kv;
-  const bool sliding = lp.kind == AttentionKind::kSliding;
-  pool.ParallelFor(static_cast<int64_t>(b.n_tokens) * n_head, [&](int64_t begin, int64_t end, int) {
-    std::vector<float> scores;
-    for (int64_t idx = begin; idx < end; ++idx) {
-      const int t = static_cast<int>(idx / n_head), h = static_cast<int>(idx % n_head);
-      const KvCache& cache = *b.rows[static_cast<size_t>(t)].cache;
-      const int64_t pq = b.rows[static_cast<size_t>(t)].pos;
-      // §d.7 / (g)8: a sliding layer sees exactly the W most recent positions, itself included.
-      const int64_t lo = sliding ? std::max<int64_t>(0, pq - window + 1) : 0;
-      const int64_t n_keys = pq - lo + 1;
-      const float* qh = q + (static_cast<int64_t>(t) * n_head + h) * hd;
-      const int64_t kv_offset = static_cast<int64_t>(h / group) * hd;
-      scores.resize(static_cast<size_t>(n_keys));
-      for (int64_t j = 0; j < n_keys; ++j) {
-        const float* k = cache.K(kv_layer, lo + j) + kv_offset;
-        float s = 0;
-        for (int d = 0; d < hd; ++d) s += qh[d] * k[d];
-        scores[static_cast<size_t>(j)] = s;
-      }
-      Softmax(scores.data(), n_keys);
-      float* o = out + (static_cast<int64_t>(t) * n_head + h) * hd;
-      std::fill(o, o + hd, 0.0f);
-      for (int64_t j = 0; j < n_keys; ++j) {
-        const float* v = cache.V(kv_layer, lo + j) + kv_offset;
-        const float wj = scores[static_cast<size_t>(j)];
-        for (int d = 0; d < hd; ++d) o[d] += wj * v[d];
-      }
-    }
-  });
-}
-
 // §d.3 steps 1-3: h += RMSNorm(Attention(RMSNorm(h)); post_attention_norm).
 void AttentionBlock(const Gemma4Hparams& hp, const Gemma4Weights& w, int il, const BatchShape& b, float* h,
                     ThreadPool& pool, KernelMode mode) {
@@ -129,19 +88,20 @@ void AttentionBlock(const Gemma4Hparams& hp, const Gemma4Weights& w, int il, con
     }
     for (int t = 0; t < T; ++t) {
       const auto [cache, pos] = b.rows[static_cast<size_t>(t)];
-      float* k_dst = cache->K(il, pos);
-      float* v_dst = cache->V(il, pos);
+      float* k_row = k.data() + static_cast<int64_t>(t) * kv_width;
+      float* v_row = v.data() + static_cast<int64_t>(t) * kv_width;
       for (int g = 0; g < lp.n_head_kv; ++g) {
-        const int64_t off = static_cast<int64_t>(t) * kv_width + static_cast<int64_t>(g) * hd;
-        RmsNorm(k.data() + off, lw.attn_k_norm.data(), k_dst + g * hd, hd, hp.rms_eps);
-        RopeNeox(k_dst + g * hd, lp.n_rot, pos, lp.rope_base, rope_div);
-        RmsNorm(v.data() + off, nullptr, v_dst + g * hd, hd, hp.rms_eps);
+        RmsNorm(k_row + g * hd, lw.attn_k_norm.data(), k_row + g * hd, hd, hp.rms_eps);
+        RopeNeox(k_row + g * hd, lp.n_rot, pos, lp.rope_base, rope_div);
+        RmsNorm(v_row + g * hd, nullptr, v_row + g * hd, hd, hp.rms_eps);
       }
+      cache->StoreK(il, pos, k_row);  // converted to the cache's element type
+      cache->StoreV(il, pos, v_row);
     }
   }
 
   std::vector<float> attn(static_cast<size_t>(T) * q_width);
-  Attend(lp, lp.kv_source, hp.sliding_window, b, q.data(), attn.data(), pool);
+  Attend(lp, lp.kv_source, hp.sliding_window, b.rows, q.data(), attn.data(), pool, mode);
   std::vector<float> o(static_cast<size_t>(T) * E);
   MatMul(lw.attn_output, attn.data(), T, o.data(), pool, mode);
   RmsNormRows(o.data(), lw.post_attention_norm.data(), o.data(), T, E, hp.rms_eps);

@@ -2,11 +2,13 @@
 // batch, in odd-sized batches and token by token must give the same logits (this exercises the
 // sliding-window ring wrapping many times), rewinding the cache must reproduce the original
 // continuation, batched decode of several sequences equals decoding each alone, and bad inputs
-// give errors. Agreement with llama.cpp is tested in tests/conformance.
+// give errors; f16 and q8_0 K/V caches stay close to f32. Agreement with llama.cpp is tested in
+// tests/conformance.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -18,13 +20,17 @@ namespace {
 
 constexpr int kVocab = 512;
 
-std::unique_ptr<Gemma4Model> MakeModel(const std::string& preset, const std::string& type) {
+// A random model of `preset`: window 8 and kVocab rows, or with `vocab_path` the conformance
+// test's build (seed 1, window 16, that GGUF's vocabulary).
+std::unique_ptr<Gemma4Model> MakeModel(const std::string& preset, const std::string& type,
+                                       const std::string& vocab_path = "") {
   TestModelOptions o;
   o.preset = preset;
   o.type = type;
-  o.seed = 3;
-  o.window = 8;
+  o.seed = vocab_path.empty() ? 3 : 1;
+  o.window = vocab_path.empty() ? 8 : 16;
   o.n_vocab = kVocab;
+  o.vocab_path = vocab_path;
   // ctest runs tests in parallel processes: one file per process.
   o.out_path = std::string(::testing::TempDir()) + "/fwd-" + preset + "-" + type + "-" + std::to_string(getpid()) + ".gguf";
   Result<uint64_t> written = WriteTestModel(o);
@@ -42,8 +48,9 @@ std::vector<int32_t> Tokens(int n) {
 }
 
 // All-position logits when the sequence is fed in batches of `batch` tokens.
-std::vector<float> RunBatched(const Gemma4Model& m, const std::vector<int32_t>& tokens, int batch, ThreadPool& pool) {
-  std::unique_ptr<KvCache> cache = m.NewCache(static_cast<int>(tokens.size()), batch);
+std::vector<float> RunBatched(const Gemma4Model& m, const std::vector<int32_t>& tokens, int batch, ThreadPool& pool,
+                              GgmlType kv_type = GgmlType::kF32) {
+  std::unique_ptr<KvCache> cache = m.NewCache(static_cast<int>(tokens.size()), batch, kv_type);
   std::vector<float> out;
   for (size_t s = 0; s < tokens.size(); s += static_cast<size_t>(batch)) {
     const size_t n = std::min(static_cast<size_t>(batch), tokens.size() - s);
@@ -79,6 +86,39 @@ TEST_P(ForwardTest, BatchingDoesNotChangeLogits) {
     const std::vector<float> split = RunBatched(*m, tokens, batch, pool);
     ASSERT_EQ(split.size(), whole.size());
     EXPECT_LT(RelL2(split, whole), 1e-5) << "batch " << batch;
+  }
+}
+
+// Decode rows split a long context into key chunks merged by the online-softmax rule
+// (gemma4_attention.cc); a prefill batch attends over all keys in one pass. 300 tokens give the
+// full layers up to 3 chunks.
+TEST_P(ForwardTest, ChunkedDecodeAttentionMatchesPrefill) {
+  std::unique_ptr<Gemma4Model> m = MakeModel(GetParam(), "f32");
+  ASSERT_NE(m, nullptr);
+  ThreadPool pool(2);
+  const std::vector<int32_t> tokens = Tokens(300);
+  const std::vector<float> prefill = RunBatched(*m, tokens, 300, pool);
+  const std::vector<float> decode = RunBatched(*m, tokens, 1, pool);
+  EXPECT_LT(RelL2(decode, prefill), 1e-5);
+}
+
+// f16 and q8_0 caches against the f32 cache on the same tokens: the rounding of K and V (and of
+// q for q8_0 dots) moves the logits a little, never far (measured: f16 < 1e-3, q8_0 0.025 on the
+// dense presets, 0.14 on moe-tiny, where a rounding that flips one token's expert choice moves
+// its whole row). KvCacheAccuracy below prints per-row figures for bench/RESULTS.md.
+TEST_P(ForwardTest, ReducedKvCacheTypesStayCloseToF32) {
+  std::unique_ptr<Gemma4Model> m = MakeModel(GetParam(), "f32");
+  ASSERT_NE(m, nullptr);
+  ThreadPool pool(2);
+  const std::vector<int32_t> tokens = Tokens(40);
+  const std::vector<float> f32 = RunBatched(*m, tokens, 40, pool);
+  for (const auto& [type, bound] : {std::pair{GgmlType::kF16, 2e-3}, std::pair{GgmlType::kQ8_0, 0.25}}) {
+    for (int batch : {40, 1}) {
+      const std::vector<float> got = RunBatched(*m, tokens, batch, pool, type);
+      const double rel = RelL2(got, f32);
+      EXPECT_LT(rel, bound) << DtypeName(type) << " batch " << batch;
+      EXPECT_GT(rel, 0.0) << DtypeName(type) << " must actually round";
+    }
   }
 }
 
@@ -221,6 +261,85 @@ TEST(Forward, LoadRefusesInconsistentFiles) {
   ASSERT_FALSE(vocab.ok());
   EXPECT_NE(vocab.error().message().find("token_embd.weight"), std::string::npos) << vocab.error().message();
 }
+
+// Accuracy of the reduced K/V cache types (issue 7: "q8_0 ... with its accuracy measured against
+// f16"): on the three tiny presets as the logits conformance test builds them (f32 weights,
+// window 16, the real Gemma 4 vocabulary) and its 56-token sequence, the all-position logits with
+// a q8_0 cache against an f16 cache, and f16 against f32: relative L2 error per row (max and
+// mean) and top-1 agreement. Prints the figures (bench/RESULTS.md) and asserts bounds.
+// tests/conformance/logits_conformance.sh's TOKENS.
+constexpr int32_t kConformanceTokens[] = {
+    2,     818,    3823,  8864,  37423, 38167, 1024,   506,   31770, 4799,   236761, 799,    506,   6534,
+    236764, 506,   1944,  9744,  684,   506,   8858,   691,   12010, 532,    16680,  236793, 1418,  5597,
+    506,   86396,  8678,  914,   7805,  236764, 506,   2940,  16393, 531,    2528,   236764, 532,   506,
+    2255,  79539,  50806, 914,   52383, 1651,  506,    3768,  11076, 13198,  1024,   506,    26607, 236761};
+
+// Logits of every position, the sequence in one batch as `hearth logits --all` runs it.
+std::vector<float> AllLogits(const Gemma4Model& m, GgmlType kv_type, ThreadPool& pool) {
+  const std::span<const int32_t> tokens(kConformanceTokens);
+  const int n = static_cast<int>(tokens.size());
+  std::unique_ptr<KvCache> cache = m.NewCache(n, n, kv_type);
+  std::vector<int> rows(tokens.size());
+  for (int i = 0; i < n; ++i) rows[static_cast<size_t>(i)] = i;
+  std::vector<float> logits(tokens.size() * static_cast<size_t>(m.n_vocab()));
+  EXPECT_TRUE(m.Forward(tokens, *cache, rows, logits.data(), pool).ok());
+  return logits;
+}
+
+struct Agreement {
+  double max_rel_l2 = 0, mean_rel_l2 = 0;
+  int top1_same = 0, rows = 0;
+};
+
+Agreement Compare(const std::vector<float>& got, const std::vector<float>& want, size_t n_vocab) {
+  Agreement a;
+  a.rows = static_cast<int>(want.size() / n_vocab);
+  for (int r = 0; r < a.rows; ++r) {
+    const float* g = got.data() + static_cast<size_t>(r) * n_vocab;
+    const float* w = want.data() + static_cast<size_t>(r) * n_vocab;
+    double num = 0, den = 0;
+    for (size_t i = 0; i < n_vocab; ++i) {
+      num += (static_cast<double>(g[i]) - w[i]) * (static_cast<double>(g[i]) - w[i]);
+      den += static_cast<double>(w[i]) * w[i];
+    }
+    const double rel = std::sqrt(num / den);
+    a.max_rel_l2 = std::max(a.max_rel_l2, rel);
+    a.mean_rel_l2 += rel / a.rows;
+    a.top1_same += std::max_element(g, g + n_vocab) - g == std::max_element(w, w + n_vocab) - w;
+  }
+  return a;
+}
+
+class KvCacheAccuracy : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(KvCacheAccuracy, Q8_0AgainstF16AndF16AgainstF32) {
+  std::unique_ptr<Gemma4Model> m = MakeModel(GetParam(), "f32", std::string(HEARTH_TESTDATA) + "/ggml-vocab-gemma-4.gguf");
+  ASSERT_NE(m, nullptr);
+  ThreadPool pool(2);
+  const std::vector<float> f32 = AllLogits(*m, GgmlType::kF32, pool);
+  const std::vector<float> f16 = AllLogits(*m, GgmlType::kF16, pool);
+  const std::vector<float> q8 = AllLogits(*m, GgmlType::kQ8_0, pool);
+  const size_t V = static_cast<size_t>(m->n_vocab());
+  const Agreement q8_vs_f16 = Compare(q8, f16, V), f16_vs_f32 = Compare(f16, f32, V);
+  for (const auto& [name, a] : {std::pair{"q8_0 vs f16", q8_vs_f16}, std::pair{"f16 vs f32", f16_vs_f32}}) {
+    std::printf("kv-cache-accuracy %-10s %-11s rel-L2 per row max %.2e mean %.2e, top-1 %d/%d\n", GetParam(), name,
+                a.max_rel_l2, a.mean_rel_l2, a.top1_same, a.rows);
+  }
+  // Measured (2026-11-29): f16 vs f32 max 1.1e-3, top-1 >= 55/56; q8_0 vs f16 mean 1.8-7.2e-2,
+  // top-1 >= 51/56. The q8_0 maximum is bounded on the mean: on moe-tiny one row reaches 0.59
+  // where the rounding flips that token's expert choice.
+  EXPECT_LT(f16_vs_f32.max_rel_l2, 3e-3);
+  EXPECT_GE(f16_vs_f32.top1_same, f16_vs_f32.rows - 2);
+  EXPECT_LT(q8_vs_f16.mean_rel_l2, 0.1);
+  EXPECT_GE(q8_vs_f16.top1_same, q8_vs_f16.rows * 85 / 100);
+}
+
+INSTANTIATE_TEST_SUITE_P(Presets, KvCacheAccuracy, ::testing::Values("e-tiny", "moe-tiny", "dense-tiny"),
+                         [](const ::testing::TestParamInfo<const char*>& p) {
+                           std::string name = p.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace hearth

@@ -35,8 +35,8 @@ std::vector<KvLayerSpec> Gemma4Model::KvLayout() const {
   return specs;
 }
 
-std::unique_ptr<KvCache> Gemma4Model::NewCache(int n_ctx, int max_batch) const {
-  return std::make_unique<KvCache>(KvLayout(), n_ctx, hp_.sliding_window, std::min(max_batch, n_ctx));
+std::unique_ptr<KvCache> Gemma4Model::NewCache(int n_ctx, int max_batch, GgmlType type) const {
+  return std::make_unique<KvCache>(KvLayout(), n_ctx, hp_.sliding_window, std::min(max_batch, n_ctx), type);
 }
 
 }  // namespace hearth

@@ -16,6 +16,7 @@
 #include "gguf/gguf_reader.h"
 #include "kernels/matmul.h"
 #include "kv_cache/kv_cache.h"
+#include "kv_cache/kv_cache_type.h"
 #include "model/gemma4/gemma4_hparams.h"
 #include "model/gemma4/gemma4_weights.h"
 
@@ -34,8 +35,9 @@ class Gemma4Model {
 
   // Layer layout of the K/V cache this model needs.
   std::vector<KvLayerSpec> KvLayout() const;
-  // A cache for one sequence of up to n_ctx tokens, prefilled in batches of <= max_batch.
-  std::unique_ptr<KvCache> NewCache(int n_ctx, int max_batch = 512) const;
+  // A cache for one sequence of up to n_ctx tokens, prefilled in batches of <= max_batch, with
+  // elements of `type` (kv_cache_type.h; the process default unless told).
+  std::unique_ptr<KvCache> NewCache(int n_ctx, int max_batch = 512, GgmlType type = DefaultKvCacheType()) const;
 
   // Runs `tokens` at positions cache.n_past() ... and appends their K/V to the cache.
   // `output_rows` lists batch indices whose logits are wanted (ascending); logits receives

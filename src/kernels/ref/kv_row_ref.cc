@@ -1,0 +1,51 @@
+// Scalar twins of the K/V row kernels (kv_row.h): the value sum of attention over f32, f16 and
+// Q8_0 cache rows, and the fallback on CPUs without AVX2. Head by head and row by row, so each
+// head's output sees exactly the operations of a plain `out += weight * v` loop over the keys.
+#include "base/fp16.h"
+#include "kernels/kv_row.h"
+#include "quant/block_formats.h"
+
+namespace hearth {
+namespace {
+
+// `value(row, i)` is element i of row r as a float.
+template <typename Value>
+void AxpyRows(int64_t n, int n_rows, const float* weights, int64_t weight_stride, int n_out, float* const* outs,
+              Value value) {
+  for (int h = 0; h < n_out; ++h) {
+    for (int r = 0; r < n_rows; ++r) {
+      const float w = weights[h * weight_stride + r];
+      for (int64_t i = 0; i < n; ++i) outs[h][i] += w * value(r, i);
+    }
+  }
+}
+
+}  // namespace
+
+void AxpyRowF32Ref(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride,
+                   int n_out, float* const* outs) {
+  AxpyRows(n, n_rows, weights, weight_stride, n_out, outs,
+           [rows](int r, int64_t i) { return static_cast<const float*>(rows[r])[i]; });
+}
+
+void AxpyRowF16Ref(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride,
+                   int n_out, float* const* outs) {
+  AxpyRows(n, n_rows, weights, weight_stride, n_out, outs,
+           [rows](int r, int64_t i) { return F16ToF32(static_cast<const uint16_t*>(rows[r])[i]); });
+}
+
+void AxpyRowQ8_0Ref(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride,
+                    int n_out, float* const* outs) {
+  for (int h = 0; h < n_out; ++h) {
+    for (int r = 0; r < n_rows; ++r) {
+      const BlockQ8_0* blocks = static_cast<const BlockQ8_0*>(rows[r]);
+      for (int64_t b = 0; b < n / kQK; ++b) {
+        const float scale = weights[h * weight_stride + r] * F16ToF32(blocks[b].d);
+        float* o = outs[h] + b * kQK;
+        for (int j = 0; j < kQK; ++j) o[j] += scale * static_cast<float>(blocks[b].qs[j]);
+      }
+    }
+  }
+}
+
+}  // namespace hearth

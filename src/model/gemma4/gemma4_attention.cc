@@ -1,0 +1,204 @@
+#include "model/gemma4/gemma4_attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "kernels/dispatch.h"
+#include "kernels/ops.h"
+#include "quant/quant_traits.h"
+
+namespace hearth {
+namespace {
+
+// Batches of at most this many rows (decode, batched decode) split their keys into chunks; a
+// prefill batch already has a task per query row and KV head for every thread.
+constexpr int64_t kMaxChunkedRows = 16;
+// A chunk spans at least kMinChunkKeys keys, and a row has at most kMaxChunks chunks (bounding the
+// partial sums: kMaxChunks x n_head x head_dim floats per row).
+constexpr int64_t kMinChunkKeys = 128;
+constexpr int64_t kMaxChunks = 32;
+
+// What one query row reads: its visible keys, its kernels and its q in their dot format.
+struct RowPlan {
+  int64_t lo = 0;      // first visible position
+  int64_t n_keys = 0;  // positions lo .. lo + n_keys - 1
+  int64_t n_chunks = 1;
+  int64_t first_task = 0;
+  const KvRowKernels* kernels = nullptr;
+  size_t head_bytes = 0;  // one head's slice of a K/V row in the cache type
+};
+
+// Query head h of row t in the dot kernel's activation format: f32 straight from q, or Q8_0 blocks
+// quantized once per head (not once per key).
+class QueryRows {
+ public:
+  QueryRows(const float* q, int n_head, int hd) : q_(q), n_head_(n_head), hd_(hd) {}
+
+  void QuantizeForQ8_0Rows(std::span<const RowPlan> plans, ThreadPool& pool) {
+    q8_head_bytes_ = *RowBytes(GgmlType::kQ8_0, hd_);
+    q8_.resize(plans.size() * static_cast<size_t>(n_head_) * q8_head_bytes_);
+    pool.ParallelFor(static_cast<int64_t>(plans.size()) * n_head_, [&](int64_t begin, int64_t end, int) {
+      for (int64_t i = begin; i < end; ++i) {
+        if (plans[static_cast<size_t>(i / n_head_)].kernels->dot.act_type != GgmlType::kQ8_0) continue;
+        QuantizeRow(GgmlType::kQ8_0, q_ + i * hd_, q8_.data() + static_cast<size_t>(i) * q8_head_bytes_, hd_);
+      }
+    });
+  }
+
+  const void* Head(const RowPlan& plan, int64_t t, int h) const {
+    const int64_t i = t * n_head_ + h;
+    if (plan.kernels->dot.act_type == GgmlType::kQ8_0) return q8_.data() + static_cast<size_t>(i) * q8_head_bytes_;
+    return q_ + i * hd_;
+  }
+
+ private:
+  const float* q_;
+  int n_head_, hd_;
+  size_t q8_head_bytes_ = 0;
+  std::vector<uint8_t> q8_;
+};
+
+// One task: row t, KV head g, chunk c of the row's keys.
+struct Task {
+  int64_t t;
+  int g;
+  int64_t chunk;
+};
+
+// Unnormalised output of one chunked task per query head of its group: max score m, Σ e^(s-m), and
+// Σ e^(s-m) V (group x hd).
+struct Partials {
+  std::vector<float> max, sum, acc;
+};
+
+// In place x[j] = e^(x[j] - max x) over n values; returns the max, adds the sum to *sum.
+float ExpShifted(float* x, int64_t n, float* sum) {
+  const float mx = *std::max_element(x, x + n);
+  double s = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - mx);
+    s += x[i];
+  }
+  *sum = static_cast<float>(s);
+  return mx;
+}
+
+}  // namespace
+
+void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, std::span<const RowSlot> rows, const float* q,
+            float* out, ThreadPool& pool, KernelMode mode) {
+  const int hd = lp.head_dim, n_head = lp.n_head, n_head_kv = lp.n_head_kv;
+  const int group = n_head / n_head_kv;
+  const bool sliding = lp.kind == AttentionKind::kSliding;
+  const int64_t T = static_cast<int64_t>(rows.size());
+  const bool may_chunk = mode == KernelMode::kFast && T <= kMaxChunkedRows;
+  const KernelIsa isa = mode == KernelMode::kReference ? KernelIsa::kScalar : KernelIsa::kBest;
+
+  std::vector<RowPlan> plans(rows.size());
+  std::vector<Task> tasks;
+  bool any_q8 = false;
+  for (int64_t t = 0; t < T; ++t) {
+    RowPlan& p = plans[static_cast<size_t>(t)];
+    const int64_t pq = rows[static_cast<size_t>(t)].pos;
+    // §d.7 / (g)8: a sliding layer sees exactly the W most recent positions, itself included.
+    p.lo = sliding ? std::max<int64_t>(0, pq - window + 1) : 0;
+    p.n_keys = pq - p.lo + 1;
+    p.n_chunks = may_chunk ? std::clamp((p.n_keys + kMinChunkKeys - 1) / kMinChunkKeys, int64_t{1}, kMaxChunks) : 1;
+    const GgmlType type = rows[static_cast<size_t>(t)].cache->type();
+    p.kernels = FindKvRowKernels(type, isa);
+    p.head_bytes = *RowBytes(type, hd);
+    any_q8 = any_q8 || p.kernels->dot.act_type == GgmlType::kQ8_0;
+    p.first_task = static_cast<int64_t>(tasks.size());
+    for (int g = 0; g < n_head_kv; ++g) {
+      for (int64_t c = 0; c < p.n_chunks; ++c) tasks.push_back({t, g, c});
+    }
+  }
+  QueryRows queries(q, n_head, hd);
+  if (any_q8) queries.QuantizeForQ8_0Rows(plans, pool);
+
+  Partials partials;
+  if (may_chunk) {
+    partials.max.resize(tasks.size() * static_cast<size_t>(group));
+    partials.sum.resize(tasks.size() * static_cast<size_t>(group));
+    partials.acc.resize(tasks.size() * static_cast<size_t>(group) * static_cast<size_t>(hd));
+  }
+
+  pool.ParallelFor(static_cast<int64_t>(tasks.size()), [&](int64_t begin, int64_t end, int) {
+    std::vector<float> scores;                               // [group, len]
+    std::vector<float*> dest(static_cast<size_t>(group));    // each head's output (or partial sum)
+    for (int64_t i = begin; i < end; ++i) {
+      const Task& task = tasks[static_cast<size_t>(i)];
+      const RowPlan& p = plans[static_cast<size_t>(task.t)];
+      const KvCache& cache = *rows[static_cast<size_t>(task.t)].cache;
+      const KvRowKernels& k = *p.kernels;
+      const int64_t first = p.lo + p.n_keys * task.chunk / p.n_chunks;
+      const int64_t len = p.lo + p.n_keys * (task.chunk + 1) / p.n_chunks - first;
+      const size_t head_offset = static_cast<size_t>(task.g) * p.head_bytes;
+      const int h0 = task.g * group;
+      scores.resize(static_cast<size_t>(group * len));
+      for (int64_t j = 0; j < len; ++j) {
+        const uint8_t* key = cache.K(kv_layer, first + j) + head_offset;
+        for (int hh = 0; hh < group; ++hh) {
+          scores[static_cast<size_t>(hh * len + j)] = k.dot.fn(hd, key, queries.Head(p, task.t, h0 + hh));
+        }
+      }
+      // One chunk: normalised weights summed straight into `out`; several: unnormalised sums kept
+      // for the merge below.
+      for (int hh = 0; hh < group; ++hh) {
+        float* s = scores.data() + hh * len;
+        float* o = nullptr;
+        if (p.n_chunks == 1) {
+          Softmax(s, len);
+          o = out + (task.t * n_head + h0 + hh) * hd;
+        } else {
+          const size_t slot = static_cast<size_t>(i * group + hh);
+          partials.max[slot] = ExpShifted(s, len, &partials.sum[slot]);
+          o = partials.acc.data() + slot * static_cast<size_t>(hd);
+        }
+        std::fill(o, o + hd, 0.0f);
+        dest[static_cast<size_t>(hh)] = o;
+      }
+      // Keys in passes of kAxpyRowsPerPass rows (the ring may wrap between two positions, so each
+      // row is looked up); the weights of key j for head hh are scores[hh * len + j].
+      const void* values[kAxpyRowsPerPass];
+      for (int64_t j = 0; j < len; j += kAxpyRowsPerPass) {
+        const int n_rows = static_cast<int>(std::min<int64_t>(kAxpyRowsPerPass, len - j));
+        for (int r = 0; r < n_rows; ++r) values[r] = cache.V(kv_layer, first + j + r) + head_offset;
+        k.axpy(hd, n_rows, values, scores.data() + j, len, group, dest.data());
+      }
+    }
+  });
+  if (!may_chunk) return;
+
+  // Online-softmax merge of the chunks of each (row, head): with M = max_c m_c, out = Σ_c e^(m_c -
+  // M) acc_c / Σ_c e^(m_c - M) sum_c.
+  const AxpyRowFn axpy_f32 = FindKvRowKernels(GgmlType::kF32, isa)->axpy;
+  pool.ParallelFor(T * n_head, [&](int64_t begin, int64_t end, int) {
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t t = i / n_head;
+      const int h = static_cast<int>(i % n_head);
+      const RowPlan& p = plans[static_cast<size_t>(t)];
+      if (p.n_chunks == 1) continue;
+      const int g = h / group, hh = h % group;
+      const int64_t first_task = p.first_task + g * p.n_chunks;
+      auto slot = [&](int64_t c) { return static_cast<size_t>((first_task + c) * group + hh); };
+      float mx = -std::numeric_limits<float>::infinity();
+      for (int64_t c = 0; c < p.n_chunks; ++c) mx = std::max(mx, partials.max[slot(c)]);
+      float* o = out + i * hd;
+      std::fill(o, o + hd, 0.0f);
+      double total = 0;
+      for (int64_t c = 0; c < p.n_chunks; ++c) {
+        const float scale = std::exp(partials.max[slot(c)] - mx);
+        total += static_cast<double>(scale) * partials.sum[slot(c)];
+        const void* acc = partials.acc.data() + slot(c) * hd;
+        axpy_f32(hd, 1, &acc, &scale, 1, 1, &o);
+      }
+      const float inv = static_cast<float>(1.0 / total);
+      for (int d = 0; d < hd; ++d) o[d] *= inv;
+    }
+  });
+}
+
+}  // namespace hearth
