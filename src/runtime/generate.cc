@@ -57,6 +57,9 @@ class ThinkingBudget {
 
 Status TokenStream::Validate(const GenerateOptions& options) {
   HEARTH_RETURN_IF_ERROR(options.sampling.Validate());
+  if (options.top_logprobs < -1 || options.top_logprobs > kMaxTopLogprobs) {
+    return InvalidArgument("top_logprobs must be between 0 and " + std::to_string(kMaxTopLogprobs));
+  }
   for (const std::string& s : options.stop) {
     if (s.empty()) return InvalidArgument("stop strings must not be empty");
   }
@@ -98,9 +101,9 @@ std::optional<int32_t> TokenStream::SampleFormatted(std::span<const float> logit
   return free_id;
 }
 
-void TokenStream::Emit(int32_t id, std::string text) {
+void TokenStream::Emit(int32_t id, std::string text, std::optional<StepLogprobs> logprobs) {
   result_.text += text;
-  if (on_token_) on_token_(TokenEvent{id, std::move(text)});
+  if (on_token_) on_token_(TokenEvent{id, std::move(text), std::move(logprobs)});
 }
 
 // Cuts `chunk` at the first complete stop string; true when one was found.
@@ -137,6 +140,9 @@ std::optional<int32_t> TokenStream::Next(std::span<const float> logits, bool con
   }
   const int32_t id = budget_->Filter(*sampled);
   if (guard_) guard_->Accept(id);
+  // Of the token actually emitted (a forced `<channel|>` included), from the unsampled logits.
+  std::optional<StepLogprobs> logprobs;
+  if (options_.top_logprobs >= 0) logprobs = ComputeStepLogprobs(logits, id, options_.top_logprobs);
   result_.ids.push_back(id);
   ++result_.stats.eval_count;
   if (tokenizer_.IsEog(id)) {
@@ -145,11 +151,11 @@ std::optional<int32_t> TokenStream::Next(std::span<const float> logits, bool con
   }
   std::string chunk = detok_.Push(id);
   if (CutAtStop(chunk)) {
-    Emit(id, std::move(chunk));
+    Emit(id, std::move(chunk), std::move(logprobs));
     End("stop", /*stopped_by_string=*/true);
     return std::nullopt;
   }
-  if (!chunk.empty() || on_token_) Emit(id, std::move(chunk));
+  if (!chunk.empty() || on_token_) Emit(id, std::move(chunk), std::move(logprobs));
   history_.push_back(id);
   if (guard_ && guard_->done()) {
     End("stop");  // the value is complete

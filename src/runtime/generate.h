@@ -15,6 +15,7 @@
 #include "base/status.h"
 #include "runtime/session.h"
 #include "sampling/json_schema.h"
+#include "sampling/logprobs.h"
 #include "sampling/sampler.h"
 #include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
@@ -31,12 +32,18 @@ struct GenerateOptions {
   // Constrains the answer to this JSON grammar (Ollama `format`); null = free text. The thought
   // channel stays free; the generation ends ("stop") once the value is complete.
   std::shared_ptr<const JsonGrammar> format;
+  // -1: no log-probabilities. 0-kMaxTopLogprobs: each generated token's log-probability plus
+  // this many most likely alternatives (TokenEvent::logprobs); costs a vocabulary pass per token.
+  int top_logprobs = -1;
 };
 
 // Text released by one step (never half a UTF-8 character, never part of a stop string).
+// With GenerateOptions::top_logprobs >= 0 every generated token except an ending EOG token
+// gives one event carrying its log-probabilities, even when it releases no text yet.
 struct TokenEvent {
   int32_t id;
   std::string text;
+  std::optional<StepLogprobs> logprobs;
 };
 
 struct GenerateStats {
@@ -88,7 +95,7 @@ class TokenStream {
   // refused id is banned at once, so a valid token is found whenever one exists. Nothing when
   // no token fits.
   std::optional<int32_t> SampleFormatted(std::span<const float> logits);
-  void Emit(int32_t id, std::string text);
+  void Emit(int32_t id, std::string text, std::optional<StepLogprobs> logprobs = std::nullopt);
   bool CutAtStop(std::string& chunk) const;
   // Flushes held-back text (unless a stop string ended it) and stops the clock.
   void End(const char* reason, bool stopped_by_string = false);

@@ -98,6 +98,31 @@ TEST_F(GenerateTest, SameSeedSameTokensAndTextMatchesIds) {
   EXPECT_EQ(a.text, *tokenizer_->Decode(visible, /*render_special=*/true));
 }
 
+TEST_F(GenerateTest, LogprobsComeWithEveryTokenAndMatchGreedyChoice) {
+  GenerateOptions o = Greedy(12);
+  o.top_logprobs = 3;
+  std::vector<TokenEvent> events;
+  Session session(*model_, 256, *pool_);
+  Result<GenerateResult> r =
+      Generate(session, *tokenizer_, Prompt("Once upon a time"), o, [&](const TokenEvent& e) { events.push_back(e); });
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  std::vector<int32_t> with_logprobs;
+  for (const TokenEvent& e : events) {
+    if (!e.logprobs) continue;
+    with_logprobs.push_back(e.id);
+    EXPECT_EQ(e.logprobs->chosen.id, e.id);
+    ASSERT_EQ(e.logprobs->top.size(), 3u);
+    // Greedy picks the most likely token, so it heads the list with the same value.
+    EXPECT_EQ(e.logprobs->top[0].id, e.id);
+    EXPECT_EQ(e.logprobs->top[0].logprob, e.logprobs->chosen.logprob);
+  }
+  std::vector<int32_t> generated = r->ids;
+  if (!generated.empty() && tokenizer_->IsEog(generated.back())) generated.pop_back();
+  EXPECT_EQ(with_logprobs, generated);
+  o.top_logprobs = kMaxTopLogprobs + 1;
+  EXPECT_FALSE(TokenStream::Validate(o).ok());
+}
+
 TEST_F(GenerateTest, StopStringEndsGenerationBeforeIt) {
   const std::vector<int32_t> prompt = Prompt("The weather today");
   const GenerateResult full = Run(prompt, Greedy(40));

@@ -6,11 +6,14 @@
 #include <cstdint>
 
 #include "sampling/json_schema.h"
+#include "sampling/logprobs.h"
 
 namespace hearth::server {
 namespace {
 
 constexpr int64_t kMaxTokens = int64_t{1} << 30;
+// OpenAI's limit on the legacy completions' `logprobs`.
+constexpr int kMaxCompletionLogprobs = 5;
 
 Status TypeError(const std::string& field, const char* expected) {
   return InvalidArgument(field + ": expected " + expected);
@@ -169,6 +172,35 @@ Status ApplyResponseFormat(const Json& body, TurnRequest& req) {
   return SetFormat(*schema, "response_format.json_schema.schema", req);
 }
 
+// `logprobs` (bool) and `top_logprobs` (0-20) of Ollama's /api/chat, /api/generate and OpenAI's
+// chat completions (spec §1.3, §2.1); top_logprobs without logprobs asks for nothing.
+Status ApplyLogprobs(const Json& body, TurnRequest& req) {
+  bool wanted = false;
+  HEARTH_RETURN_IF_ERROR(GetBool(body, "logprobs", &wanted));
+  int top = 0;
+  if (auto it = body.find("top_logprobs"); it != body.end() && !it->is_null()) {
+    if (!it->is_number()) return TypeError("top_logprobs", "a number");
+    const double v = std::trunc(it->get<double>());
+    if (!(v >= 0 && v <= kMaxTopLogprobs)) {
+      return InvalidArgument("top_logprobs must be between 0 and " + std::to_string(kMaxTopLogprobs));
+    }
+    top = static_cast<int>(v);
+  }
+  if (wanted) req.gen.top_logprobs = top;
+  return Status::Ok();
+}
+
+// OpenAI legacy completions: `logprobs` is the number of alternatives, 0-5 (null: none).
+Status ApplyCompletionLogprobs(const Json& body, TurnRequest& req) {
+  auto it = body.find("logprobs");
+  if (it == body.end() || it->is_null()) return Status::Ok();
+  if (!it->is_number()) return TypeError("logprobs", "an integer between 0 and 5");
+  const double v = std::trunc(it->get<double>());
+  if (!(v >= 0 && v <= kMaxCompletionLogprobs)) return InvalidArgument("logprobs must be between 0 and 5");
+  req.gen.top_logprobs = static_cast<int>(v);
+  return Status::Ok();
+}
+
 TurnRequest NewRequest(const SamplingParams& defaults) {
   TurnRequest req;
   req.gen.sampling = defaults;
@@ -236,6 +268,7 @@ Result<TurnRequest> ParseOllamaChat(const Json& body, const SamplingParams& defa
   HEARTH_RETURN_IF_ERROR(ApplyOllamaThink(body.value("think", Json()), req));
   HEARTH_RETURN_IF_ERROR(ApplyOllamaOptions(body.value("options", Json()), req));
   HEARTH_RETURN_IF_ERROR(ApplyFormat(body.value("format", Json()), req));
+  HEARTH_RETURN_IF_ERROR(ApplyLogprobs(body, req));
   return req;
 }
 
@@ -262,6 +295,7 @@ Result<TurnRequest> ParseOllamaGenerate(const Json& body, const SamplingParams& 
   HEARTH_RETURN_IF_ERROR(ApplyOllamaThink(body.value("think", Json()), req));
   HEARTH_RETURN_IF_ERROR(ApplyOllamaOptions(body.value("options", Json()), req));
   HEARTH_RETURN_IF_ERROR(ApplyFormat(body.value("format", Json()), req));
+  HEARTH_RETURN_IF_ERROR(ApplyLogprobs(body, req));
   return req;
 }
 
@@ -277,6 +311,7 @@ Result<TurnRequest> ParseOpenAiChat(const Json& body, const SamplingParams& defa
   HEARTH_RETURN_IF_ERROR(ApplySampling(body, "", req));
   HEARTH_RETURN_IF_ERROR(ApplyOpenAiLimits(body, req));
   HEARTH_RETURN_IF_ERROR(ApplyResponseFormat(body, req));
+  HEARTH_RETURN_IF_ERROR(ApplyLogprobs(body, req));
   // Thinking: reasoning_effort / reasoning.effort ("none" = off), think, chat_template_kwargs.
   Json effort = body.value("reasoning_effort", Json());
   if (auto r = body.find("reasoning"); effort.is_null() && r != body.end() && r->is_object()) {
@@ -339,6 +374,7 @@ Result<CompletionRequest> ParseOpenAiCompletion(const Json& body, const Sampling
   HEARTH_RETURN_IF_ERROR(GetBool(body, "echo", &out.echo));
   HEARTH_RETURN_IF_ERROR(ApplySampling(body, "", req));
   HEARTH_RETURN_IF_ERROR(ApplyOpenAiLimits(body, req));
+  HEARTH_RETURN_IF_ERROR(ApplyCompletionLogprobs(body, req));
   req.messages.push_back({{"role", "user"}, {"content", req.prompt}});
   return out;
 }

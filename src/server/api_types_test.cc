@@ -210,3 +210,41 @@ TEST(ApiTypes, OpenAiCompletion) {
 
 }  // namespace
 }  // namespace hearth::server
+
+namespace hearth::server {
+namespace {
+
+TEST(ApiTypes, LogprobsFields) {
+  const SamplingParams d;
+  const char* chat = R"({"model":"m","messages":[{"role":"user","content":"hi"}])";
+  auto with = [&](const std::string& extra) { return Json::parse(std::string(chat) + extra + "}"); };
+  EXPECT_EQ(ParseOllamaChat(with(""), d)->gen.top_logprobs, -1);
+  EXPECT_EQ(ParseOllamaChat(with(R"(,"logprobs":true)"), d)->gen.top_logprobs, 0);
+  EXPECT_EQ(ParseOllamaChat(with(R"(,"logprobs":true,"top_logprobs":20)"), d)->gen.top_logprobs, 20);
+  EXPECT_EQ(ParseOpenAiChat(with(R"(,"logprobs":true,"top_logprobs":3)"), d)->gen.top_logprobs, 3);
+  // top_logprobs alone asks for nothing, but its range is still checked.
+  EXPECT_EQ(ParseOpenAiChat(with(R"(,"top_logprobs":3)"), d)->gen.top_logprobs, -1);
+  for (const char* extra : {R"(,"logprobs":true,"top_logprobs":21)", R"(,"logprobs":true,"top_logprobs":-1)",
+                            R"(,"top_logprobs":100)"}) {
+    Result<TurnRequest> r = ParseOllamaChat(with(extra), d);
+    ASSERT_FALSE(r) << extra;
+    EXPECT_EQ(r.error().message(), "top_logprobs must be between 0 and 20");
+    EXPECT_FALSE(ParseOpenAiChat(with(extra), d)) << extra;
+  }
+  EXPECT_FALSE(ParseOllamaChat(with(R"(,"logprobs":"yes")"), d));
+  Result<TurnRequest> g =
+      ParseOllamaGenerate(Json::parse(R"({"model":"m","prompt":"x","logprobs":true,"top_logprobs":2})"), d);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->gen.top_logprobs, 2);
+
+  Result<CompletionRequest> c = ParseOpenAiCompletion(Json::parse(R"({"model":"m","prompt":"x","logprobs":5})"), d);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->turn.gen.top_logprobs, 5);
+  EXPECT_EQ(ParseOpenAiCompletion(Json::parse(R"({"model":"m","prompt":"x"})"), d)->turn.gen.top_logprobs, -1);
+  Result<CompletionRequest> bad = ParseOpenAiCompletion(Json::parse(R"({"model":"m","prompt":"x","logprobs":6})"), d);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message(), "logprobs must be between 0 and 5");
+}
+
+}  // namespace
+}  // namespace hearth::server

@@ -42,7 +42,44 @@ bool Peer(int fd, std::string* addr, int* port) {
   return true;
 }
 
+// Calls visit(fd, peer) for each connected socket of this process whose local port is `port`;
+// stops early when visit returns false.
+template <typename Visit>
+void ForEachConnection(int port, Visit visit) {
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return;
+  while (const dirent* e = readdir(dir)) {
+    char* end = nullptr;
+    const long fd = std::strtol(e->d_name, &end, 10);
+    if (*end != '\0' || fd == dirfd(dir) || LocalPort(static_cast<int>(fd)) != port) continue;
+    std::pair<std::string, int> peer;
+    if (!Peer(static_cast<int>(fd), &peer.first, &peer.second)) continue;
+    if (!visit(static_cast<int>(fd), peer)) break;
+  }
+  closedir(dir);
+}
+
 }  // namespace
+
+bool ConnectionGuard::PeerClosed(const std::string& addr, int port) const {
+  int listen_port = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    listen_port = port_;
+  }
+  bool closed = false;
+  ForEachConnection(listen_port, [&](int fd, const Key& peer) {
+    if (peer != Key{addr, port}) return true;
+    tcp_info info{};
+    socklen_t len = sizeof(info);
+    // CLOSE_WAIT: the peer's FIN arrived (HTTP clients never half-close while awaiting a reply);
+    // CLOSE: it reset the connection.
+    closed = getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0 &&
+             (info.tcpi_state == TCP_CLOSE_WAIT || info.tcpi_state == TCP_CLOSE);
+    return false;
+  });
+  return closed;
+}
 
 void ConnectionGuard::Start(int port, std::chrono::milliseconds head_timeout,
                             std::chrono::milliseconds request_timeout) {
@@ -115,31 +152,24 @@ bool ConnectionGuard::Expired(int fd, Conn& conn, Clock::time_point now) const {
 }
 
 void ConnectionGuard::Sweep() {
-  DIR* dir = opendir("/proc/self/fd");
-  if (dir == nullptr) return;
   const auto now = Clock::now();
   std::set<Key> seen;
-  while (const dirent* e = readdir(dir)) {
-    char* end = nullptr;
-    const long fd = std::strtol(e->d_name, &end, 10);
-    if (*end != '\0' || fd == dirfd(dir) || LocalPort(static_cast<int>(fd)) != port_) continue;
-    Key key;
-    if (!Peer(static_cast<int>(fd), &key.first, &key.second)) continue;
+  ForEachConnection(port_, [&](int fd, const Key& key) {
     seen.insert(key);
     std::lock_guard<std::mutex> lock(mu_);
     auto [it, fresh] = conns_.try_emplace(key, Conn{now});
-    if (fresh || !Expired(static_cast<int>(fd), it->second, now)) continue;
+    if (fresh || !Expired(fd, it->second, now)) return true;
     const bool body = it->second.in_request;
     const auto limit = body ? request_timeout_ + it->second.body_allowance : head_timeout_;
     // The worker blocked in recv() on this socket sees end-of-file and closes it.
-    shutdown(static_cast<int>(fd), SHUT_RDWR);
+    shutdown(fd, SHUT_RDWR);
     conns_.erase(it);
     seen.erase(key);
     ++timed_out_;
     std::fprintf(stderr, "hearth: closed connection from %s:%d (no complete request %s within %lld ms)\n",
                  key.first.c_str(), key.second, body ? "body" : "head", static_cast<long long>(limit.count()));
-  }
-  closedir(dir);
+    return true;
+  });
   std::lock_guard<std::mutex> lock(mu_);
   // Entries touched after the listing started belong to connections accepted meanwhile.
   std::erase_if(conns_, [&](const auto& kv) { return kv.second.since < now && !seen.contains(kv.first); });

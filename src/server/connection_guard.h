@@ -24,6 +24,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -51,6 +52,15 @@ class ConnectionGuard {
   // unknown) / its response has been written.
   void RequestStarted(const std::string& addr, int port, uint64_t body_bytes);
   void ResponseDone(const std::string& addr, int port);
+
+  // Whether the client of this peer has closed its end (sent FIN or RST) while its request is
+  // being handled: how a handler that writes nothing until the end (a non-streaming reply) learns
+  // that nobody waits for it. False while the connection is open or cannot be found.
+  bool PeerClosed(const std::string& addr, int port) const;
+  // PeerClosed as the client_alive probe of Engine::Run: true while the client is connected.
+  std::function<bool()> AliveProbe(const std::string& addr, int port) const {
+    return [this, addr, port] { return !PeerClosed(addr, port); };
+  }
 
   // Connections shut down for missing their deadline so far.
   int timed_out() const;

@@ -1,7 +1,7 @@
 // ConnectionGuard on real loopback sockets with short deadlines: which connections it shuts down
-// (silent before the head, a body still dripping in past the deadline) and which it must leave
+// (silent before the head, a body still dripping in past the deadline), which it must leave
 // alone (a handler running long after its body arrived, bytes waiting unread behind a running
-// handler, a large body within its allowance).
+// handler, a large body within its allowance), and clients that hung up during their request.
 #include "server/connection_guard.h"
 
 #include <arpa/inet.h>
@@ -163,6 +163,29 @@ TEST(ConnectionGuard, GivesLargeBodiesTimeInProportion) {
   drip.join();
   EXPECT_GE(took, kDeadline + milliseconds(1000) - milliseconds(50));
   EXPECT_LT(took, kDeadline * 3 + milliseconds(1000));
+}
+
+
+TEST(ConnectionGuard, SeesAClientThatHungUpDuringItsRequest) {
+  Loopback lo;
+  ConnectionGuard guard;
+  guard.Start(lo.port(), kDeadline * 10, kDeadline * 10);
+  Loopback::Conn c;
+  lo.Connect(&c);
+  guard.RequestStarted("127.0.0.1", c.client_port, 4);
+  ASSERT_EQ(send(c.client, "body", 4, 0), 4);
+  EXPECT_FALSE(guard.PeerClosed("127.0.0.1", c.client_port));
+  EXPECT_FALSE(guard.PeerClosed("127.0.0.1", c.client_port + 1));  // no such connection
+  close(c.client);
+  c.client = -1;
+  // The FIN reaches the server end at once on loopback; allow a few polls for a loaded machine.
+  bool closed = false;
+  for (int i = 0; i < 50 && !closed; ++i) {
+    closed = guard.PeerClosed("127.0.0.1", c.client_port);
+    if (!closed) std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(guard.timed_out(), 0);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <mutex>
 
 #include "chat/chat_template.h"
@@ -84,22 +85,38 @@ Result<std::unique_ptr<PreparedTurn>> Engine::Prepare(TurnRequest req, Clock::ti
   return turn;
 }
 
-Result<TurnResult> Engine::Run(PreparedTurn& turn, const std::function<void(const ParseDelta&)>& on_delta,
+Result<TurnResult> Engine::Run(PreparedTurn& turn, const std::function<void(const TurnDelta&)>& on_delta,
                                const std::function<bool()>& client_alive) {
   TurnResult out;
   out.load_ns = Nanos(Clock::now() - turn.start);
   OutputParser parser({.return_thinking = true, .generation_prompt_suffix = turn.suffix});
-  auto take = [&](const ParseDelta& d) {
-    out.thinking += d.thinking_delta;
-    out.content += d.content_delta;
-    out.tool_calls.insert(out.tool_calls.end(), d.tool_calls.begin(), d.tool_calls.end());
-    if (on_delta && (!d.thinking_delta.empty() || !d.content_delta.empty() || !d.tool_calls.empty())) on_delta(d);
+  std::vector<StepLogprobs> held;  // of tokens whose text the parser has not released yet
+  const Tokenizer& tok = *bundle_.tokenizer;
+  const auto spells_content = [&](const StepLogprobs& s) {
+    return turn.req.raw || !(tok.IsControl(s.chosen.id) || tok.IsUserDefined(s.chosen.id));
   };
-  auto push = [&](const std::string& text) {
-    if (!turn.req.raw) return take(parser.Push(text));
+  // `last`: the end of the turn, where the remaining log-probabilities go out even without text.
+  auto take = [&](ParseDelta parsed, bool last) {
+    const bool has_text = !parsed.thinking_delta.empty() || !parsed.content_delta.empty() || !parsed.tool_calls.empty();
+    if (!has_text && !(last && !held.empty())) return;
+    TurnDelta d{.parsed = std::move(parsed), .logprobs = std::move(held)};
+    held.clear();
+    out.thinking += d.parsed.thinking_delta;
+    out.content += d.parsed.content_delta;
+    out.tool_calls.insert(out.tool_calls.end(), d.parsed.tool_calls.begin(), d.parsed.tool_calls.end());
+    out.logprobs.insert(out.logprobs.end(), d.logprobs.begin(), d.logprobs.end());
+    if (!d.parsed.content_delta.empty()) {
+      std::copy_if(d.logprobs.begin(), d.logprobs.end(), std::back_inserter(d.content_logprobs), spells_content);
+      out.content_logprobs.insert(out.content_logprobs.end(), d.content_logprobs.begin(), d.content_logprobs.end());
+    }
+    if (on_delta) on_delta(d);
+  };
+  auto push = [&](TokenEvent& e) {
+    if (e.logprobs) held.push_back(std::move(*e.logprobs));
+    if (!turn.req.raw) return take(parser.Push(e.text), false);
     ParseDelta d;
-    d.content_delta = text;
-    take(d);
+    d.content_delta = std::move(e.text);
+    take(std::move(d), false);
   };
 
   Job job;
@@ -110,6 +127,7 @@ Result<TurnResult> Engine::Run(PreparedTurn& turn, const std::function<void(cons
   scheduler_->Submit(&job);
   const Clock::time_point give_up =
       Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(opts_.max_wait_seconds));
+  Clock::time_point last_alive_check = Clock::now();
   std::unique_lock<std::mutex> lk(job.mu);
   for (;;) {
     if (!job.admitted) {
@@ -129,24 +147,32 @@ Result<TurnResult> Engine::Run(PreparedTurn& turn, const std::function<void(cons
         continue;
       }
     }
-    job.cv.wait(lk, [&] { return !job.text.empty() || job.finished; });
+    // While it generates, the client is asked again every kAlivePoll: a non-streaming request
+    // writes nothing until the end, so only the probe tells that nobody waits for it; cancel then
+    // frees the slot at the scheduler's next step.
+    const bool woken = job.cv.wait_for(lk, kAlivePoll, [&] { return !job.released.empty() || job.finished; });
+    if (client_alive && Clock::now() - last_alive_check >= kAlivePoll) {
+      last_alive_check = Clock::now();
+      lk.unlock();
+      if (!client_alive()) turn.cancel.store(true);
+      lk.lock();
+    }
+    if (!woken) continue;
     // Parse and deliver outside the lock so the scheduler is never blocked by this client.
-    std::string text = std::move(job.text);
-    job.text.clear();
+    std::vector<TokenEvent> released = std::move(job.released);
+    job.released.clear();
     const bool finished = job.finished;
     lk.unlock();
-    if (!text.empty()) push(text);
+    for (TokenEvent& e : released) push(e);
     if (finished) break;
     lk.lock();
   }
   // `finished` was seen under the lock: the scheduler no longer touches the job.
   if (!job.error.ok()) return job.error;
   const GenerateResult& r = job.result;
-  if (turn.req.raw) {
-    out.content = r.text;  // the stream's text is authoritative (stop strings already cut)
-  } else {
-    take(parser.Finish());
-  }
+  take(turn.req.raw ? ParseDelta{} : parser.Finish(), /*last=*/true);
+  // Raw: the stream's text is authoritative (stop strings already cut).
+  if (turn.req.raw) out.content = r.text;
   out.done_reason = r.done_reason;
   out.stats = r.stats;
   out.total_ns = Nanos(Clock::now() - turn.start);

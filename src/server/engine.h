@@ -36,10 +36,24 @@ struct EngineOptions {
   double max_wait_seconds = 600;  // a waiting request gives up (503) after this long
 };
 
+// One chunk for the client: parsed text, plus the log-probabilities of the tokens whose text it
+// releases (when the request asked for them). A token whose text the parser holds back (part of
+// a marker, a stop string, half a character) is reported with the chunk that releases it.
+struct TurnDelta {
+  ParseDelta parsed;
+  std::vector<StepLogprobs> logprobs;
+  // The tokens that spell parsed.content_delta (OpenAI `logprobs.content`): those of a chunk
+  // that carries content, less the channel and tool-call markers the parser removed from the
+  // text (raw requests keep them, as their text does). Empty for thought-only or tool-call chunks.
+  std::vector<StepLogprobs> content_logprobs;
+};
+
 // What a finished turn produced. For raw requests the text goes to `content` unparsed.
 struct TurnResult {
   std::string thinking, content;
   std::vector<ParsedToolCall> tool_calls;
+  std::vector<StepLogprobs> logprobs;          // every generated token but an ending EOG, when asked
+  std::vector<StepLogprobs> content_logprobs;  // the TurnDelta::content_logprobs of every chunk
   std::string done_reason;  // "stop", "length" or "cancel"
   GenerateStats stats;
   int64_t load_ns = 0;   // request start -> prompt ready to be queued
@@ -72,6 +86,8 @@ struct PreparedTurn {
   Clock::time_point start;
   std::atomic<bool> cancel{false};  // set by the route when the client goes away
   std::unique_ptr<Admission> admission;
+
+  bool wants_logprobs() const { return req.gen.top_logprobs >= 0; }
 };
 
 class Engine {
@@ -92,11 +108,12 @@ class Engine {
   // Unavailable when busy or shutting down, InvalidArgument/OutOfRange for bad input.
   [[nodiscard]] Result<std::unique_ptr<PreparedTurn>> Prepare(TurnRequest req, Clock::time_point start);
   // Queues the turn for a slot and generates; on_delta sees every parsed chunk in order (raw:
-  // content only), on the calling thread. Unavailable when no slot freed up within
-  // max_wait_seconds.
-  // client_alive (may be empty) is polled while the turn waits for a slot; when it says the
-  // client is gone (or turn.cancel is set) the turn leaves the queue with Cancelled.
-  [[nodiscard]] Result<TurnResult> Run(PreparedTurn& turn, const std::function<void(const ParseDelta&)>& on_delta,
+  // content only; a chunk may carry only log-probabilities), on the calling thread.
+  // Unavailable when no slot freed up within max_wait_seconds.
+  // client_alive (may be empty) is polled every 200 ms while the turn waits for a slot and while
+  // it generates; when it says the client is gone (or turn.cancel is set) a waiting turn leaves
+  // the queue with Cancelled and a generating one stops at the scheduler's next step.
+  [[nodiscard]] Result<TurnResult> Run(PreparedTurn& turn, const std::function<void(const TurnDelta&)>& on_delta,
                                        const std::function<bool()>& client_alive = {});
 
   // Makes every running and future generation stop at its next token.

@@ -6,12 +6,13 @@
 namespace hearth::server {
 namespace {
 
-// The routes `hearth serve` registers (routes_native.cc, routes_openai.cc, /metrics).
+// The routes `hearth serve` registers (routes_native.cc, routes_openai.cc, routes_responses.cc,
+// /metrics).
 constexpr const char* kKnownPaths[] = {
     "/",           "/api/version", "/api/tags",  "/api/ps",           "/api/show",
     "/api/chat",   "/api/generate", "/api/pull", "/api/push",         "/api/create",
     "/api/copy",   "/api/delete",  "/api/embed", "/api/embeddings",   "/v1/chat/completions",
-    "/v1/models",  "/metrics",
+    "/v1/models",  "/v1/completions", "/v1/responses", "/metrics",
 };
 
 std::string EndpointLabel(const std::string& path) {

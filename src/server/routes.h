@@ -1,6 +1,7 @@
 // Route registration for `hearth serve`: the Ollama-native API (/, /api/chat, /api/generate,
 // /metrics), the store endpoints (/api/tags, ps, show, pull, create, copy, delete) and the OpenAI
-// API (/v1/*). Handlers never throw: JSON errors are caught at this boundary and become 400/500.
+// API (/v1/*, the Responses API in its own file). Handlers never throw: JSON errors are caught at
+// this boundary and become 400/500.
 #pragma once
 
 #include <httplib.h>
@@ -10,13 +11,18 @@
 #include <vector>
 
 #include "server/api_types.h"
+#include "server/connection_guard.h"
 #include "server/model_manager.h"
 
 namespace hearth::server {
 
-void RegisterNativeRoutes(httplib::Server& http, ModelManager& models);
+// The generating routes ask `connections` whether a non-streaming request's client is still
+// there, so a client that hangs up frees its slot (or its place in the queue) within 200 ms.
+void RegisterNativeRoutes(httplib::Server& http, ModelManager& models, const ConnectionGuard& connections);
 void RegisterStoreRoutes(httplib::Server& http, ModelManager& models);
-void RegisterOpenAiRoutes(httplib::Server& http, ModelManager& models);
+void RegisterOpenAiRoutes(httplib::Server& http, ModelManager& models, const ConnectionGuard& connections);
+// routes_responses.cc: POST /v1/responses.
+void RegisterResponsesRoutes(httplib::Server& http, ModelManager& models, const ConnectionGuard& connections);
 
 // Wraps a handler so an exception escaping it (nlohmann, std::bad_alloc) becomes a 500.
 httplib::Server::Handler Guard(httplib::Server::Handler handler);

@@ -7,6 +7,7 @@
 
 #include "server/http_util.h"
 #include "server/keep_alive.h"
+#include "server/logprobs_json.h"
 #include "server/request_model.h"
 #include "server/routes.h"
 
@@ -66,7 +67,8 @@ bool OnlyLoads(const Json& body, Endpoint ep) {
   return p == body.end() || p->is_null() || (p->is_string() && p->get_ref<const std::string&>().empty());
 }
 
-void HandleTurn(ModelManager& models, Endpoint ep, const httplib::Request& http, httplib::Response& res) {
+void HandleTurn(ModelManager& models, const ConnectionGuard& connections, Endpoint ep, const httplib::Request& http,
+                httplib::Response& res) {
   const Clock::time_point start = Clock::now();
   Result<Json> body = ParseBody(http);
   if (!body) return SendError(res, body.error());
@@ -105,36 +107,41 @@ void HandleTurn(ModelManager& models, Endpoint ep, const httplib::Request& http,
   Result<std::unique_ptr<PreparedTurn>> prepared = engine.Prepare(std::move(*req), start);
   if (!prepared) return SendError(res, prepared.error());
   (*prepared)->hold = *lease;
+  const TokenPieces pieces = RenderedPieces(*engine.bundle().tokenizer);
 
   if (!stream) {
-    Result<TurnResult> r = engine.Run(**prepared, {});
+    Result<TurnResult> r = engine.Run(**prepared, {}, connections.AliveProbe(http.remote_addr, http.remote_port));
     if (!r) return SendError(res, r.error());
     Json calls = Json::array();
     for (size_t i = 0; i < r->tool_calls.size(); ++i)
       calls.push_back(ToolCallJson(r->tool_calls[i], static_cast<int>(i)));
     Json j = Head(model);
     PutText(j, ep, r->thinking, r->content, calls);
+    // Every generated token, thinking included: Ollama reports what the model produced.
+    if ((*prepared)->wants_logprobs()) j["logprobs"] = TokenLogprobsJson(r->logprobs, pieces);
     PutMetrics(j, *r);
     return SendJson(res, j);
   }
 
   std::shared_ptr<PreparedTurn> turn(std::move(*prepared));
-  res.set_chunked_content_provider("application/x-ndjson", [turn, &engine, ep, model](size_t, httplib::DataSink& sink) {
+  res.set_chunked_content_provider("application/x-ndjson", [turn, &engine, ep, model, pieces](size_t,
+                                                                                             httplib::DataSink& sink) {
     auto write_line = [&](const Json& j) {
       const std::string line = Dump(j) + "\n";
       if (!sink.write(line.data(), line.size())) turn->cancel.store(true);
     };
     try {
       int call_index = 0;
-      Result<TurnResult> r = engine.Run(*turn, [&](const ParseDelta& d) {
+      Result<TurnResult> r = engine.Run(*turn, [&](const TurnDelta& d) {
         if (turn->cancel.load() || !sink.is_writable()) {
           turn->cancel.store(true);
           return;
         }
         Json calls = Json::array();
-        for (const ParsedToolCall& call : d.tool_calls) calls.push_back(ToolCallJson(call, call_index++));
+        for (const ParsedToolCall& call : d.parsed.tool_calls) calls.push_back(ToolCallJson(call, call_index++));
         Json j = Head(model);
-        PutText(j, ep, d.thinking_delta, d.content_delta, calls);
+        PutText(j, ep, d.parsed.thinking_delta, d.parsed.content_delta, calls);
+        if (turn->wants_logprobs()) j["logprobs"] = TokenLogprobsJson(d.logprobs, pieces);
         j["done"] = false;
         write_line(j);
       }, [&sink] { return sink.is_writable(); });
@@ -183,7 +190,7 @@ httplib::Server::HandlerWithContentReader WithBody(httplib::Server::Handler hand
   };
 }
 
-void RegisterNativeRoutes(httplib::Server& http, ModelManager& models) {
+void RegisterNativeRoutes(httplib::Server& http, ModelManager& models, const ConnectionGuard& connections) {
   http.Get("/", Guard([](const httplib::Request&, httplib::Response& res) {
              res.set_content("Ollama is running", "text/plain; charset=utf-8");
            }));
@@ -193,11 +200,11 @@ void RegisterNativeRoutes(httplib::Server& http, ModelManager& models) {
   http.Get("/api/version", Guard([](const httplib::Request&, httplib::Response& res) {
              SendJson(res, {{"version", "0.1.0"}});
            }));
-  http.Post("/api/chat", WithBody([&models](const httplib::Request& req, httplib::Response& res) {
-              HandleTurn(models, Endpoint::kChat, req, res);
+  http.Post("/api/chat", WithBody([&models, &connections](const httplib::Request& req, httplib::Response& res) {
+              HandleTurn(models, connections, Endpoint::kChat, req, res);
             }));
-  http.Post("/api/generate", WithBody([&models](const httplib::Request& req, httplib::Response& res) {
-              HandleTurn(models, Endpoint::kGenerate, req, res);
+  http.Post("/api/generate", WithBody([&models, &connections](const httplib::Request& req, httplib::Response& res) {
+              HandleTurn(models, connections, Endpoint::kGenerate, req, res);
             }));
 }
 

@@ -109,9 +109,13 @@ void Scheduler::Start(Slot& slot) {
     job.cv.notify_all();
   }
   auto on_token = [&job](const TokenEvent& e) {
-    if (e.text.empty()) return;
+    if (e.text.empty() && !e.logprobs) return;
     std::lock_guard<std::mutex> lk(job.mu);
-    job.text += e.text;
+    if (!e.logprobs && !job.released.empty() && !job.released.back().logprobs) {
+      job.released.back().text += e.text;
+    } else {
+      job.released.push_back(e);
+    }
     job.cv.notify_all();
   };
   if (cancel_all_.load() || (job.cancel != nullptr && job.cancel->load())) {

@@ -39,7 +39,9 @@ struct Job {
   // Output, guarded by mu; cv is notified on every change.
   std::mutex mu;
   std::condition_variable cv;
-  std::string text;  // released text the submitter has not taken yet
+  // Released text the submitter has not taken yet, one event per token when log-probabilities
+  // were asked for; otherwise consecutive text is merged into one event.
+  std::vector<TokenEvent> released;
   bool admitted = false;
   bool finished = false;
   Status error;          // set when the generation failed

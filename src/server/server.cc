@@ -1,14 +1,18 @@
 // HttpServer: address parsing, limits (body size, worker threads, read and request-head
-// timeouts), CORS and the error bodies httplib produces itself (404 unknown path, 413 body too
+// timeouts), CORS, the Host-header guard and the error bodies httplib produces itself (404 unknown path, 413 body too
 // large).
 #include "server/server.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
 
+#include "server/host_check.h"
 #include "server/http_util.h"
 #include "server/routes.h"
 
@@ -87,7 +91,10 @@ Status ApplyRequestLimitsFromEnv(ServerOptions* opts) {
   return Status::Ok();
 }
 
-HttpServer::HttpServer(ModelManager& models, ServerOptions opts) : models_(models), opts_(std::move(opts)) {
+HttpServer::HttpServer(ModelManager& models, ServerOptions opts)
+    : models_(models), opts_(std::move(opts)), check_host_header_(IsLoopbackBind(opts_.host)) {
+  std::array<char, 256> name{};
+  if (gethostname(name.data(), name.size() - 1) == 0) machine_hostname_ = name.data();
   http_.set_payload_max_length(opts_.max_body_bytes);
   const int threads = std::max(opts_.threads, 1);
   http_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
@@ -101,6 +108,13 @@ HttpServer::HttpServer(ModelManager& models, ServerOptions opts) : models_(model
   });
   http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     guard_.RequestStarted(req.remote_addr, req.remote_port, req.get_header_value<uint64_t>("Content-Length"));
+    if (check_host_header_ && !HostHeaderAllowed(req.get_header_value("Host"), machine_hostname_)) {
+      res.status = 403;
+      res.set_content(Dump(Json{{"error", "host header not allowed: a loopback server answers local names only "
+                                          "(a proxy in front of it should send Host: localhost)"}}),
+                      "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     const std::string origin = req.get_header_value("Origin");
     if (origin.empty()) return httplib::Server::HandlerResponse::Unhandled;
     if (OriginAllowed(origin)) {
@@ -133,9 +147,10 @@ HttpServer::HttpServer(ModelManager& models, ServerOptions opts) : models_(model
     }
     return httplib::Server::HandlerResponse::Handled;
   }));
-  RegisterNativeRoutes(http_, models_);
+  RegisterNativeRoutes(http_, models_, guard_);
   RegisterStoreRoutes(http_, models_);
-  RegisterOpenAiRoutes(http_, models_);
+  RegisterOpenAiRoutes(http_, models_, guard_);
+  RegisterResponsesRoutes(http_, models_, guard_);
 }
 
 bool HttpServer::OriginAllowed(const std::string& origin) const {

@@ -60,6 +60,9 @@ class HttpServer {
 
   ModelManager& models_;
   ServerOptions opts_;
+  // Bound to loopback: refuse requests addressed to foreign names (host_check.h).
+  bool check_host_header_;
+  std::string machine_hostname_;
   httplib::Server http_;
   ConnectionGuard guard_;
   std::atomic<bool> stopping_{false};

@@ -1,6 +1,7 @@
 // libFuzzer target: the JSON request decoding of every generating endpoint (POST /api/chat,
-// /api/generate, /v1/chat/completions) on arbitrary body bytes, through the same ParseBody the
-// routes call. Beyond the sanitizers it checks the decoders' contract: a refusal is always
+// /api/generate, /v1/chat/completions, and /v1/responses through its conversion to a chat
+// body) on arbitrary body bytes, through the same ParseBody the routes call. Beyond the
+// sanitizers it checks the decoders' contract: a refusal is always
 // InvalidArgument (an HTTP 400, never a 500), an accepted request carries valid sampling
 // parameters, and decoding depends on the JSON value only (re-serializing the body changes no
 // outcome).
@@ -12,6 +13,7 @@
 #include "fuzz_util.h"
 #include "server/api_types.h"
 #include "server/http_util.h"
+#include "server/responses_request.h"
 
 namespace {
 
@@ -42,6 +44,13 @@ void DecodeAll(const Json& body, std::string* out) {
                      &hearth::server::ParseOpenAiChat}) {
     *out += Outcome(parse(body, defaults)) + "\x1e";
   }
+  Result<Json> chat = hearth::server::ResponsesToChatBody(body);
+  if (!chat) {
+    HEARTH_FUZZ_CHECK(hearth::server::HttpStatus(chat.error()) == 400, "a refused Responses body must be a 400");
+    *out += "\x1e";
+    return;
+  }
+  *out += Outcome(hearth::server::ParseOpenAiChat(*chat, defaults)) + "\x1e";
 }
 
 }  // namespace

@@ -192,27 +192,46 @@ async function main() {
     assertEq(next.response, alone[1].text, 'a later request still completes');
   });
 
-  await test('a queued stream whose client goes away leaves the queue without running', async () => {
+  await test('a non-streaming client that hangs up mid-generation frees its slot', async () => {
+    // Nothing is written to it until the end: the server learns of the hang-up from the socket.
     const before = await metrics(server.base);
-    const stream = (prompt, ctl) => fetch(server.base + '/api/generate', {
+    const ctl = new AbortController();
+    const r = fetch(server.base + '/api/generate', {
       method: 'POST', signal: ctl.signal,
-      body: JSON.stringify({ model: MODEL, prompt, raw: true, options: { num_predict: 1900 } }) });
-    const busyCtl = Array.from({ length: PARALLEL }, () => new AbortController());
-    const busy = busyCtl.map((c, i) => stream(`occupy ${i}`, c).catch(() => null));
-    await waitMetrics(server.base, (m) => metric(m, 'hearth_active_slots') === PARALLEL, 'every slot busy');
-    // A long prompt: had it been admitted, its tokens would show in hearth_prompt_tokens_total.
-    const queuedCtl = new AbortController();
-    const queued = stream('wait '.repeat(600), queuedCtl).catch(() => null);
-    await waitMetrics(server.base, (m) => metric(m, 'hearth_queue_depth') === 1, 'the request to queue');
-    queuedCtl.abort();
-    const left = await waitMetrics(server.base, (m) => metric(m, 'hearth_queue_depth') === 0, 'the queue to empty');
-    assertEq(metric(left, 'hearth_active_slots'), PARALLEL, 'the running streams still run');
-    for (const c of busyCtl) c.abort();
-    await Promise.all([...busy, queued]);
-    const after = await waitMetrics(server.base, (m) => metric(m, 'hearth_active_slots') === 0, 'the slots to free');
-    const prompted = metric(after, 'hearth_prompt_tokens_total') - metric(before, 'hearth_prompt_tokens_total');
-    assert(prompted < 600, `the abandoned request was prefilled (${prompted} prompt tokens)`);
+      body: JSON.stringify({ model: MODEL, prompt: 'a long story', raw: true, stream: false,
+                             options: { num_predict: 1900 } }) }).catch(() => null);
+    await waitMetrics(server.base, (m) => metric(m, 'hearth_active_slots') === 1, 'the request to start');
+    ctl.abort();
+    await r;
+    const after = await waitMetrics(server.base, (m) => metric(m, 'hearth_active_slots') === 0, 'the slot to free');
+    const generated = metric(after, 'hearth_generated_tokens_total') - metric(before, 'hearth_generated_tokens_total');
+    assert(generated < 1900, `the abandoned request ran on (${generated} tokens)`);
   });
+
+  for (const queuedStreams of [true, false]) {
+    const kind = queuedStreams ? 'stream' : 'non-streaming request';
+    await test(`a queued ${kind} whose client goes away leaves the queue without running`, async () => {
+      const before = await metrics(server.base);
+      const post = (prompt, ctl, stream) => fetch(server.base + '/api/generate', {
+        method: 'POST', signal: ctl.signal,
+        body: JSON.stringify({ model: MODEL, prompt, raw: true, stream, options: { num_predict: 1900 } }) });
+      const busyCtl = Array.from({ length: PARALLEL }, () => new AbortController());
+      const busy = busyCtl.map((c, i) => post(`occupy ${i}`, c, true).catch(() => null));
+      await waitMetrics(server.base, (m) => metric(m, 'hearth_active_slots') === PARALLEL, 'every slot busy');
+      // A long prompt: had it been admitted, its tokens would show in hearth_prompt_tokens_total.
+      const queuedCtl = new AbortController();
+      const queued = post('wait '.repeat(600), queuedCtl, queuedStreams).catch(() => null);
+      await waitMetrics(server.base, (m) => metric(m, 'hearth_queue_depth') === 1, 'the request to queue');
+      queuedCtl.abort();
+      const left = await waitMetrics(server.base, (m) => metric(m, 'hearth_queue_depth') === 0, 'the queue to empty');
+      assertEq(metric(left, 'hearth_active_slots'), PARALLEL, 'the running streams still run');
+      for (const c of busyCtl) c.abort();
+      await Promise.all([...busy, queued]);
+      const after = await waitMetrics(server.base, (m) => metric(m, 'hearth_active_slots') === 0, 'the slots to free');
+      const prompted = metric(after, 'hearth_prompt_tokens_total') - metric(before, 'hearth_prompt_tokens_total');
+      assert(prompted < 600, `the abandoned request was prefilled (${prompted} prompt tokens)`);
+    });
+  }
 }
 
 await finish(main);

@@ -1,7 +1,28 @@
 // Shared pieces of the `hearth serve` tests: a pass/fail reporter, assertions, running the CLI,
 // and starting/stopping servers on free ports (always killed when the test process exits).
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const testsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// The ollama and openai npm clients from the pinned lock file (tests/reference); a missing
+// install is a failure, never a skip.
+export function loadClients() {
+  const refDir = path.join(testsDir, 'reference');
+  const requireRef = createRequire(path.join(refDir, 'package.json'));
+  try {
+    const openaiModule = requireRef('openai');
+    return { Ollama: requireRef('ollama').Ollama, OpenAI: openaiModule.OpenAI ?? openaiModule.default ?? openaiModule };
+  } catch (e) {
+    console.error(`FAIL: cannot load the ollama/openai npm clients from ${refDir}/node_modules ` +
+                  `(run \`make deps\`, or \`cd tests/reference && npm install --no-audit --no-fund\`): ${e.message}`);
+    process.exit(1);
+  }
+}
 
 export function assert(cond, message) {
   if (!cond) throw new Error(message);
@@ -44,6 +65,15 @@ export function createHarness(hearth) {
     const r = spawnSync(hearth, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (r.status !== 0) throw new Error(`hearth ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
     return r.stdout;
+  }
+
+  // Writes the random-weight dense-tiny q8_0 model (real Gemma 4 vocabulary) into workDir.
+  function makeTinyModel(workDir) {
+    mkdirSync(workDir, { recursive: true });
+    const modelPath = path.join(workDir, 'tiny-dense-q8_0.gguf');
+    run(['make-test-model', '--preset', 'dense-tiny', '--type', 'q8_0', '--embd', '64', '--ctx', '2048',
+         '--vocab', path.join(testsDir, 'testdata', 'ggml-vocab-gemma-4.gguf'), '--out', modelPath]);
+    return modelPath;
   }
 
   // Starts `hearth serve --model FILE --name NAME` and waits until it answers.
@@ -107,7 +137,7 @@ export function createHarness(hearth) {
     process.on(sig, () => process.exit(1));
   }
 
-  return { test, run, startServer, startServe, stopServer, finish };
+  return { test, run, makeTinyModel, startServer, startServe, stopServer, finish };
 }
 
 export async function postJson(base, route, body) {

@@ -345,6 +345,26 @@ async function main() {
     }
   });
 
+  await test('DNS rebinding: a loopback server refuses foreign Host headers (403), serves local ones', async () => {
+    // Raw requests: fetch does not let a caller choose the Host header, a rebinding browser page does.
+    const statusFor = (host) => new Promise((resolve, reject) => {
+      const sock = net.connect(server.port, '127.0.0.1', () =>
+        sock.write(`GET /api/version HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
+      let head = '';
+      sock.on('data', (d) => { head += d.toString('latin1'); });
+      sock.on('end', () => resolve({ status: Number(head.split(' ')[1]), body: head.split('\r\n\r\n')[1] }));
+      sock.on('error', reject);
+    });
+    for (const host of ['evil.example', `evil.example:${server.port}`, 'localhost.evil.example', '8.8.8.8']) {
+      const r = await statusFor(host);
+      assertEq(r.status, 403, `Host: ${host}`);
+      assert(r.body.includes('host header not allowed'), `403 body names the reason: ${r.body}`);
+    }
+    for (const host of [`localhost:${server.port}`, `127.0.0.1:${server.port}`, `[::1]:${server.port}`, 'box.local']) {
+      assertEq((await statusFor(host)).status, 200, `Host: ${host}`);
+    }
+  });
+
   await test('model file truncated while serving: fatal message naming the file, exit 135', async () => {
     const copy = path.join(workDir, 'truncated-copy.gguf');
     copyFileSync(modelPath, copy);

@@ -2,43 +2,21 @@
 // tests/reference/node_modules) plus raw fetch for the error paths. The model has random weights,
 // so generated text is compared with `hearth run --json` on the same prompt (greedy).
 // Usage: node server_clients.mjs HEARTH_BINARY WORK_DIR      Prints "N passed, M failed".
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-import { assert, assertEq, createHarness, postJson } from './harness.mjs';
+import { assert, assertEq, createHarness, loadClients, postJson } from './harness.mjs';
 
 const [hearth, workDir] = process.argv.slice(2);
 if (!hearth || !workDir) {
   console.error('usage: node server_clients.mjs HEARTH_BINARY WORK_DIR');
   process.exit(2);
 }
-const here = path.dirname(fileURLToPath(import.meta.url));
-const refDir = path.join(here, '..', 'reference');
-
-// The clients come from the pinned lock file; a missing install is a failure, never a skip.
-const requireRef = createRequire(path.join(refDir, 'package.json'));
-let Ollama, OpenAI;
-try {
-  Ollama = requireRef('ollama').Ollama;
-  const openaiModule = requireRef('openai');
-  OpenAI = openaiModule.OpenAI ?? openaiModule.default ?? openaiModule;
-} catch (e) {
-  console.error(`FAIL: cannot load the ollama/openai npm clients from ${refDir}/node_modules ` +
-                `(run \`make deps\`, or \`cd tests/reference && npm install --no-audit --no-fund\`): ${e.message}`);
-  process.exit(1);
-}
+const { Ollama, OpenAI } = loadClients();
 
 const MODEL = 'tiny';
-const { test, run, startServer: startNamed, stopServer, finish } = createHarness(hearth);
+const { test, run, makeTinyModel, startServer: startNamed, stopServer, finish } = createHarness(hearth);
 const startServer = (modelPath, env = {}) => startNamed(modelPath, MODEL, env);
 
 async function main() {
-  mkdirSync(workDir, { recursive: true });
-  const modelPath = path.join(workDir, 'tiny-dense-q8_0.gguf');
-  run(['make-test-model', '--preset', 'dense-tiny', '--type', 'q8_0', '--embd', '64', '--ctx', '2048',
-       '--vocab', path.join(here, '..', 'testdata', 'ggml-vocab-gemma-4.gguf'), '--out', modelPath]);
+  const modelPath = makeTinyModel(workDir);
 
   const RAW_PROMPT = 'The quick brown fox';
   const CHAT_PROMPT = 'Why is the sky blue?';
