@@ -44,7 +44,14 @@ TEST(TokenizerTest, LoadsVocabulary) {
   const Tokenizer& tok = *v.tokenizer;
   std::printf("[ load ] GgufFile::Open %.1f ms, Tokenizer::FromGguf %.1f ms\n",
               v.open_seconds * 1e3, v.load_seconds * 1e3);
-  EXPECT_LT(v.open_seconds + v.load_seconds, 3.0);  // typically well under 0.5 s
+  // Typically well under 0.5 s; the bound catches a structurally slow load (e.g. quadratic
+  // merges), with room for a loaded machine and a sanitizer build (~10x slower).
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr double kLoadBoundSeconds = 30.0;
+#else
+  constexpr double kLoadBoundSeconds = 3.0;
+#endif
+  EXPECT_LT(v.open_seconds + v.load_seconds, kLoadBoundSeconds);
   EXPECT_EQ(tok.n_vocab(), 262144);
   EXPECT_EQ(tok.bos_id(), 2);
   EXPECT_EQ(tok.eos_id(), 1);

@@ -72,4 +72,8 @@ PY
 
 MODEL=$WORK/recommend-e-tiny.gguf
 "$HEARTH" make-test-model --preset e-tiny --type q8_0 --vocab "$ROOT/tests/testdata/ggml-vocab-gemma-4.gguf" --out "$MODEL" > /dev/null
-CTX=512 HEARTH=$HEARTH PYTHON=$PYTHON "$ROOT/bench/memory_check.sh" "$MODEL"
+# Under ASan (HEARTH_SANITIZED) the process also holds shadow memory and a quarantine of freed
+# blocks that hearth's memory model rightly does not count: only the upper bound applies there.
+MIN_RATIO=0.90
+[ -n "${HEARTH_SANITIZED:-}" ] && MIN_RATIO=0
+CTX=512 HEARTH=$HEARTH PYTHON=$PYTHON MIN_RATIO=$MIN_RATIO "$ROOT/bench/memory_check.sh" "$MODEL"
