@@ -1,6 +1,7 @@
 #include "runtime/generate.h"
 
 #include "runtime/format_guard.h"
+#include "sampling/logit_cap.h"
 
 namespace hearth {
 namespace {
@@ -62,6 +63,12 @@ Status TokenStream::Validate(const GenerateOptions& options) {
   }
   for (const std::string& s : options.stop) {
     if (s.empty()) return InvalidArgument("stop strings must not be empty");
+  }
+  if (options.logit_cap) {
+    if (!(*options.logit_cap >= 0 && *options.logit_cap <= kMaxLogitCap)) {
+      return InvalidArgument("logit_cap must be between 0 (no cap) and " + std::to_string(static_cast<int>(kMaxLogitCap)));
+    }
+    if (!(options.model_logit_cap > 0)) return InvalidArgument("logit_cap: the model's own cap is unknown");
   }
   return Status::Ok();
 }
@@ -128,6 +135,10 @@ void TokenStream::End(const char* reason, bool stopped_by_string) {
 
 std::optional<int32_t> TokenStream::Next(std::span<const float> logits, bool context_full) {
   if (done()) return std::nullopt;
+  if (options_.logit_cap && *options_.logit_cap != options_.model_logit_cap) {
+    RecapLogits(logits, options_.model_logit_cap, *options_.logit_cap, &recapped_);
+    logits = recapped_;
+  }
   if (options_.num_predict >= 0 && result_.stats.eval_count >= options_.num_predict) {
     End("length");
     return std::nullopt;

@@ -35,6 +35,10 @@ struct GenerateOptions {
   // -1: no log-probabilities. 0-kMaxTopLogprobs: each generated token's log-probability plus
   // this many most likely alternatives (TokenEvent::logprobs); costs a vocabulary pass per token.
   int top_logprobs = -1;
+  // Final-logit soft-cap of this request (sampling/logit_cap.h): unset = the model's own, 0 =
+  // none. Needs model_logit_cap, the cap the forward pass applied (set by the model's owner).
+  std::optional<float> logit_cap;
+  float model_logit_cap = 0;
 };
 
 // Text released by one step (never half a UTF-8 character, never part of a stop string).
@@ -109,6 +113,7 @@ class TokenStream {
   std::vector<int32_t> banned_;         // SampleFormatted's scratch
   IncrementalDetokenizer detok_;
   std::vector<int32_t> history_;
+  std::vector<float> recapped_;  // the logits under options_.logit_cap
   std::chrono::steady_clock::time_point t_eval_;
   GenerateResult result_;
 };

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "sampling/json_schema.h"
+#include "sampling/logit_cap.h"
 #include "sampling/logprobs.h"
 
 namespace hearth::server {
@@ -190,6 +191,34 @@ Status ApplyLogprobs(const Json& body, TurnRequest& req) {
   return Status::Ok();
 }
 
+// hearth's own chat-completion extras (issue: "the seed's extra fields"), read after the standard
+// thinking controls so they win: `thinking_mode` (true/false, "on"/"off", or "auto" = the
+// template's default), `max_thinking_tokens` (-1 = unlimited; the thought channel is closed when
+// the budget is spent) and `logit_cap` (final soft-cap for this request, 0 = none; logit_cap.h).
+Status ApplyThinkingExtras(const Json& body, TurnRequest& req) {
+  if (auto mode = body.find("thinking_mode"); mode != body.end() && !mode->is_null()) {
+    if (mode->is_boolean()) {
+      req.think = mode->get<bool>();
+    } else if (mode->is_string() && (*mode == "on" || *mode == "off" || *mode == "auto")) {
+      req.think = *mode == "auto" ? std::nullopt : std::optional<bool>(*mode == "on");
+    } else {
+      return TypeError("thinking_mode", "true, false, \"on\", \"off\" or \"auto\"");
+    }
+  }
+  std::optional<int64_t> budget;
+  HEARTH_RETURN_IF_ERROR(GetInt(body, "max_thinking_tokens", "", -1, kMaxTokens, &budget));
+  if (budget) req.gen.max_thinking_tokens = static_cast<int>(*budget);
+  std::optional<double> cap;
+  HEARTH_RETURN_IF_ERROR(GetNumber(body, "logit_cap", "", &cap));
+  if (cap) {
+    if (!(*cap >= 0 && *cap <= kMaxLogitCap)) {
+      return InvalidArgument("logit_cap must be between 0 (no cap) and " + std::to_string(static_cast<int>(kMaxLogitCap)));
+    }
+    req.gen.logit_cap = static_cast<float>(*cap);
+  }
+  return Status::Ok();
+}
+
 // OpenAI legacy completions: `logprobs` is the number of alternatives, 0-5 (null: none).
 Status ApplyCompletionLogprobs(const Json& body, TurnRequest& req) {
   auto it = body.find("logprobs");
@@ -339,6 +368,7 @@ Result<TurnRequest> ParseOpenAiChat(const Json& body, const SamplingParams& defa
     }
     if (!kwargs.empty()) req.template_kwargs = kwargs;
   }
+  HEARTH_RETURN_IF_ERROR(ApplyThinkingExtras(body, req));
   // llama-server style extras on the top level.
   std::optional<int64_t> n;
   HEARTH_RETURN_IF_ERROR(GetInt(body, "num_ctx", "", 1, kMaxTokens, &n));

@@ -81,6 +81,26 @@ TEST(ApiTypes, OpenAiThinkingAndLimits) {
   EXPECT_FALSE(ParseOpenAiChat(J(R"({"model":"m","messages":[{"role":"user"}],"max_tokens":-1})"), d));
 }
 
+TEST(ApiTypes, OpenAiHearthExtras) {
+  const SamplingParams d;
+  Result<TurnRequest> r = ParseOpenAiChat(J(R"({"model":"m","messages":[{"role":"user","content":"hi"}],
+           "reasoning_effort":"high","thinking_mode":"auto","max_thinking_tokens":64,"logit_cap":12.5})"),
+                                          d);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->think, std::nullopt);  // thinking_mode wins over reasoning_effort
+  EXPECT_EQ(r->gen.max_thinking_tokens, 64);
+  EXPECT_EQ(r->gen.logit_cap, std::optional<float>(12.5f));
+  Result<TurnRequest> plain = ParseOpenAiChat(J(R"({"model":"m","messages":[{"role":"user","content":"hi"}]})"), d);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->gen.max_thinking_tokens, -1);
+  EXPECT_EQ(plain->gen.logit_cap, std::nullopt);
+  for (const char* bad : {R"("thinking_mode":"sometimes")", R"("thinking_mode":1)", R"("max_thinking_tokens":-2)",
+                          R"("logit_cap":-0.5)", R"("logit_cap":1001)", R"("logit_cap":"30")"}) {
+    const std::string body = std::string(R"({"model":"m","messages":[{"role":"user","content":"hi"}],)") + bad + "}";
+    EXPECT_FALSE(ParseOpenAiChat(Json::parse(body), d)) << bad;
+  }
+}
+
 TEST(ServerOptions, ParseHostPort) {
   std::string host = "127.0.0.1";
   int port = 11434;

@@ -50,6 +50,7 @@ Result<std::unique_ptr<PreparedTurn>> Engine::Prepare(TurnRequest req, Clock::ti
     return Status(StatusCode::kUnavailable, "server busy, please try again.  maximum pending requests exceeded");
   }
   turn->admission = std::make_unique<Admission>(&admitted_);
+  req.gen.model_logit_cap = bundle_.model->hparams().final_logit_softcap;
   HEARTH_RETURN_IF_ERROR(TokenStream::Validate(req.gen));
   const int train_ctx = bundle_.model->hparams().n_ctx_train;
   turn->n_ctx = req.num_ctx > 0 ? req.num_ctx : opts_.default_ctx;

@@ -146,6 +146,38 @@ async function main() {
     assertEq(plain.choices[0].logprobs, null, 'null unless asked');
   });
 
+  await test('chat extras: logit_cap re-caps the distribution, thinking_mode and max_thinking_tokens', async () => {
+    const first = async (extra) => (await openai.chat.completions.create({ ...chatRequest, ...extra, max_tokens: 1,
+      logprobs: true, top_logprobs: 20 })).choices[0].logprobs.content[0].top_logprobs.map((t) => t.logprob);
+    const spread = (l) => l[0] - l[l.length - 1];
+    const model = await first({});
+    assertEq(JSON.stringify(await first({ logit_cap: 30 })), JSON.stringify(model), 'logit_cap 30 = the model\'s own');
+    // Without a cap raw logits spread further apart (d/dy 30·atanh(y/30) >= 1).
+    const uncapped = await first({ logit_cap: 0 });
+    assert(spread(uncapped) > spread(model), `spread uncapped ${spread(uncapped)} vs capped ${spread(model)}`);
+    // A cap of 0.5 keeps every logit in (-0.5, 0.5): each log-probability is within 1 of -log(V).
+    const logV = Math.log(262144);
+    for (const l of await first({ logit_cap: 0.5 })) assert(Math.abs(l + logV) < 1, `cap 0.5: logprob ${l}`);
+    assert(model[0] > -logV + 1, `the model's own distribution is not flat (${model[0]})`);
+    // thinking_mode "on" renders the thinking switch into the prompt; "off" and false do not.
+    const promptTokens = async (extra) => (await openai.chat.completions.create({ ...chatRequest, max_tokens: 1,
+      reasoning_effort: undefined, ...extra })).usage.prompt_tokens;
+    const on = await promptTokens({ thinking_mode: 'on' });
+    const off = await promptTokens({ thinking_mode: 'off' });
+    assert(on > off, `thinking_mode on: ${on} prompt tokens, off: ${off}`);
+    assertEq(await promptTokens({ thinking_mode: true }), on, 'thinking_mode true');
+    assertEq(await promptTokens({ thinking_mode: false, max_thinking_tokens: 0 }), off, 'thinking_mode false');
+    for (const [extra, message] of [[{ logit_cap: -1 }, 'logit_cap must be between 0 (no cap) and 1000'],
+      [{ thinking_mode: 'maybe' }, 'thinking_mode'], [{ max_thinking_tokens: -2 }, 'max_thinking_tokens']]) {
+      let err;
+      try {
+        await openai.chat.completions.create({ ...chatRequest, ...extra });
+      } catch (e) { err = e; }
+      assertEq(err && err.status, 400, `${JSON.stringify(extra)} status`);
+      assert(err.error.message.includes(message), `${JSON.stringify(extra)}: ${err.error.message}`);
+    }
+  });
+
   await test('top_logprobs 21 (or -1): 400 `top_logprobs must be between 0 and 20` on every endpoint', async () => {
     const message = 'top_logprobs must be between 0 and 20';
     for (const top of [21, -1]) {

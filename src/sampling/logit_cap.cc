@@ -1,0 +1,19 @@
+#include "sampling/logit_cap.h"
+
+#include <cmath>
+
+namespace hearth {
+
+void RecapLogits(std::span<const float> capped, float model_cap, float request_cap, std::vector<float>* out) {
+  out->resize(capped.size());
+  // A capped value at ±model_cap (x beyond ~9·c saturates f32 tanh) has lost its raw value;
+  // clamping just inside keeps atanh finite and returns the largest raw logit f32 can tell apart.
+  const double limit = std::nextafter(1.0, 0.0);
+  for (size_t i = 0; i < capped.size(); ++i) {
+    const double y = std::fmax(-limit, std::fmin(limit, static_cast<double>(capped[i]) / model_cap));
+    const double raw = model_cap * std::atanh(y);
+    (*out)[i] = static_cast<float>(request_cap > 0 ? request_cap * std::tanh(raw / request_cap) : raw);
+  }
+}
+
+}  // namespace hearth
