@@ -42,10 +42,12 @@ test-full: deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
 
 ASAN_CONFIGURE := cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEARTH_SANITIZE=address,undefined
+# Every ctest but fuzz_smoke under ASan+UBSan: the fuzz targets are sanitizer builds themselves
+# and run in `make test`.
 test-asan: deps
 	$(ASAN_CONFIGURE)
 	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 1800
+	cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 1800 -E '^fuzz_smoke$$'
 
 # The GoogleTest binaries only (ctest label `unit`) under ASan+UBSan: what CI (.ci/run) adds to
 # `make test`. Builds just those targets and the libraries under them.

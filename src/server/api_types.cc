@@ -39,8 +39,10 @@ Status GetInt(const Json& obj, const char* key, const std::string& prefix, int64
   if (!v) return Status::Ok();
   const double t = std::trunc(*v);
   if (t < static_cast<double>(lo) || t > static_cast<double>(hi)) {
-    return InvalidArgument(prefix + key + ": " + std::to_string(static_cast<long long>(t)) + " is out of range [" +
-                           std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    // Values past 2^63 (a JSON number may be 7e116) cannot be converted to an integer to print.
+    const std::string shown = std::fabs(t) < 1e18 ? std::to_string(static_cast<long long>(t)) : Json(t).dump();
+    return InvalidArgument(prefix + key + ": " + shown + " is out of range [" + std::to_string(lo) + ", " +
+                           std::to_string(hi) + "]");
   }
   *out = static_cast<int64_t>(t);
   return Status::Ok();

@@ -101,6 +101,20 @@ TEST(ApiTypes, OpenAiHearthExtras) {
   }
 }
 
+// Found by api_request_fuzz: the out-of-range message once converted 7e116 to long long (UB).
+TEST(ApiTypes, HugeIntegerFieldsAreRefusedWithTheirValue) {
+  const SamplingParams d;
+  Result<TurnRequest> r = ParseOpenAiChat(
+      J(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"max_thinking_tokens":7e116})"), d);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("max_thinking_tokens: 7e+116 is out of range"), std::string::npos)
+      << r.error().message();
+  Result<TurnRequest> n = ParseOpenAiChat(
+      J(R"({"model":"m","messages":[{"role":"user","content":"hi"}],"num_ctx":-1e300})"), d);
+  ASSERT_FALSE(n);
+  EXPECT_NE(n.error().message().find("-1e+300"), std::string::npos) << n.error().message();
+}
+
 TEST(ServerOptions, ParseHostPort) {
   std::string host = "127.0.0.1";
   int port = 11434;
