@@ -198,7 +198,7 @@ nlohmann::ordered_json ModelSummary(const Gemma4Model& m) {
 
 int Run(const BenchArgs& a) {
   if (a.n_prompt == 0 && a.n_gen == 0) return Fail(InvalidArgument("nothing to run: -p and -n are both 0"));
-  Result<GgmlType> kv_type = ApplyKvCacheType(a.kv_cache_type);
+  Result<GgmlType> kv_type = ResolveKvCacheType(a.kv_cache_type);
   if (!kv_type) return Fail(kv_type.error());
   const bool synthetic = a.depth > 0 && a.depth_fill == "synthetic";
   Result<std::unique_ptr<Gemma4Model>> loaded = Gemma4Model::Load(a.model);
@@ -206,9 +206,10 @@ int Run(const BenchArgs& a) {
   const Gemma4Model& m = **loaded;
   const int n_threads = a.threads > 0 ? a.threads : ThreadPool::DefaultThreadCount();
   ThreadPool pool(n_threads);
+  // A synthetic depth lives in its own cache; the session then only holds the prompt and warm-up.
   const int n_ctx = std::max({a.n_prompt, a.depth + a.n_gen, 1});
-  Session session(m, n_ctx, pool);
-  std::unique_ptr<KvCache> synthetic_cache = synthetic ? m.NewCache(n_ctx) : nullptr;
+  Session session(m, synthetic ? std::max({a.n_prompt, a.n_gen, 1}) : n_ctx, pool, KernelMode::kFast, 512, *kv_type);
+  std::unique_ptr<KvCache> synthetic_cache = synthetic ? m.NewCache(n_ctx, 512, *kv_type) : nullptr;
 
   std::mt19937 rng(1234);
   std::uniform_int_distribution<int32_t> pick(0, m.n_vocab() - 1);

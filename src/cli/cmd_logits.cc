@@ -40,7 +40,7 @@ Result<std::vector<int32_t>> ParseTokenList(const std::string& text) {
 }
 
 int Run(const LogitsArgs& a) {
-  Result<GgmlType> kv_type = ApplyKvCacheType(a.kv_cache_type);
+  Result<GgmlType> kv_type = ResolveKvCacheType(a.kv_cache_type);
   if (!kv_type) return Fail(kv_type.error());
   Result<std::vector<int32_t>> tokens = ParseTokenList(a.tokens);
   if (!tokens) return Fail(tokens.error());
@@ -52,8 +52,7 @@ int Run(const LogitsArgs& a) {
   ThreadPool pool(a.threads > 0 ? a.threads : ThreadPool::DefaultThreadCount());
   const int n = static_cast<int>(tokens->size());
   constexpr int kBatch = 512;
-  // The reference kernels are the exact-math path: f32 K/V whatever was asked.
-  std::unique_ptr<KvCache> cache = m.NewCache(n, kBatch, mode == KernelMode::kReference ? GgmlType::kF32 : *kv_type);
+  std::unique_ptr<KvCache> cache = m.NewCache(n, kBatch, Gemma4Model::KvCacheTypeFor(mode, *kv_type));
   std::FILE* out = std::fopen(a.out.c_str(), "wb");
   if (out == nullptr) return Fail(IoError(a.out + ": cannot create"));
   const size_t V = static_cast<size_t>(m.n_vocab());

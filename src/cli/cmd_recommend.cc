@@ -20,13 +20,13 @@ struct RecommendArgs {
 };
 
 // --model: the estimate for one file at --ctx (default 4096) against the RAM budget.
-int RunModel(const RecommendArgs& a, const HardwareInfo& hw) {
+int RunModel(const RecommendArgs& a, const HardwareInfo& hw, GgmlType kv_type) {
   Result<std::unique_ptr<Gemma4Model>> model = Gemma4Model::Load(a.model);
   if (!model) return Fail(model.error());
   const ModelFootprint fp = FootprintOfModel(**model);
   const int n_ctx = a.n_ctx > 0 ? a.n_ctx : 4096;
-  const MemoryEstimate m = EstimateMemory(fp, n_ctx);
-  const Status fits = CheckFits(fp, n_ctx, CpuBudget(hw));
+  const MemoryEstimate m = EstimateMemory(fp, n_ctx, 512, kv_type);
+  const Status fits = CheckFits(fp, n_ctx, CpuBudget(hw), kv_type);
   nlohmann::ordered_json j;
   j["hardware"] = HardwareToJson(hw);
   j["model"] = {{"file", a.model},
@@ -36,7 +36,7 @@ int RunModel(const RecommendArgs& a, const HardwareInfo& hw) {
                 {"weights_bytes", m.weights},
                 {"paged_bytes", m.paged},
                 {"kv_bytes", m.kv},
-                {"kv_cache_type", DtypeName(DefaultKvCacheType())},
+                {"kv_cache_type", DtypeName(kv_type)},
                 {"compute_bytes", m.compute},
                 {"overhead_bytes", m.overhead},
                 {"budget_bytes", CpuBudget(hw)},
@@ -64,11 +64,12 @@ RunFn AddRecommendCommand(CLI::App& app) {
   cmd->add_option("--model,-m", a->model, "Estimate the memory of this GGUF file instead of the released variants");
   AddKvCacheTypeOption(cmd, a->kv_cache_type);
   return [a] {
-    if (Result<GgmlType> kv_type = ApplyKvCacheType(a->kv_cache_type); !kv_type) return Fail(kv_type.error());
+    Result<GgmlType> kv_type = ResolveKvCacheType(a->kv_cache_type);
+    if (!kv_type) return Fail(kv_type.error());
     Result<HardwareInfo> hw = a->hardware.empty() ? DetectHardware() : LoadHardwareFile(a->hardware);
     if (!hw) return Fail(hw.error());
-    if (!a->model.empty()) return RunModel(*a, *hw);
-    Result<Recommendation> r = Recommend(*hw, RecommendOptions{.n_ctx = a->n_ctx});
+    if (!a->model.empty()) return RunModel(*a, *hw, *kv_type);
+    Result<Recommendation> r = Recommend(*hw, RecommendOptions{.n_ctx = a->n_ctx, .kv_cache_type = *kv_type});
     if (!r) return Fail(r.error());
     if (a->json) {
       std::printf("%s\n", RecommendationToJson(*r).dump(1).c_str());

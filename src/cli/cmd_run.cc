@@ -323,7 +323,8 @@ Result<int> ApplyModelfile(const store::ModelConfig& config, const RunArgs& a, C
 
 int Run(RunArgs a) {
   if (a.think && a.no_think) return Fail(InvalidArgument("--think and --no-think exclude each other"));
-  if (Result<GgmlType> kv_type = ApplyKvCacheType(a.kv_cache_type); !kv_type) return Fail(kv_type.error());
+  Result<GgmlType> kv_type = ResolveKvCacheType(a.kv_cache_type);
+  if (!kv_type) return Fail(kv_type.error());
   const bool interactive_terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
   Result<ModelRef> ref = ResolveOrPullModel(a.model);
   if (!ref) return Fail(ref.error());
@@ -357,7 +358,7 @@ int Run(RunArgs a) {
     return Fail(InvalidArgument("--ctx " + std::to_string(ctx) + " exceeds the model's context length " + std::to_string(train_ctx)));
   }
   c.pool = std::make_unique<ThreadPool>(a.threads > 0 ? a.threads : ThreadPool::DefaultThreadCount());
-  c.session = std::make_unique<Session>(*bundle->model, ctx, *c.pool);
+  c.session = std::make_unique<Session>(*bundle->model, ctx, *c.pool, KernelMode::kFast, 512, *kv_type);
   if (a.temperature >= 0) c.gen.sampling.temperature = static_cast<float>(a.temperature);
   if (a.top_k >= 0) c.gen.sampling.top_k = a.top_k;
   if (a.top_p >= 0) c.gen.sampling.top_p = static_cast<float>(a.top_p);

@@ -40,8 +40,8 @@ std::string Env(const char* name) {
 }
 
 int Serve(const ServeArgs& a) {
-  // Every slot's cache and the memory gate of model loads use this type (the process default).
-  if (Result<GgmlType> kv_type = ApplyKvCacheType(a.kv_cache_type); !kv_type) return Fail(kv_type.error());
+  Result<GgmlType> kv_type = ResolveKvCacheType(a.kv_cache_type);
+  if (!kv_type) return Fail(kv_type.error());
   server::ServerOptions sopts;
   std::string addr = !a.host.empty() ? a.host : !Env("HEARTH_HOST").empty() ? Env("HEARTH_HOST") : Env("OLLAMA_HOST");
   if (Status st = server::ParseHostPort(addr, &sopts.host, &sopts.port); !st.ok()) return Fail(st);
@@ -52,6 +52,7 @@ int Serve(const ServeArgs& a) {
   if (Status st = server::ApplyRequestLimitsFromEnv(&sopts); !st.ok()) return Fail(st);
   server::EngineOptions eopts;
   eopts.default_ctx = a.ctx;
+  eopts.kv_cache_type = *kv_type;  // every slot's cache and the memory gate of model loads
   eopts.threads = a.threads;
   eopts.num_parallel = a.parallel;
   if (const std::string p = Env("HEARTH_NUM_PARALLEL"); !p.empty() && a.parallel == 0) {

@@ -16,7 +16,7 @@ struct ShowArgs {
   bool json = false;
 };
 
-nlohmann::ordered_json Describe(const Gemma4Model& m) {
+nlohmann::ordered_json Describe(const Gemma4Model& m, GgmlType kv_type) {
   const Gemma4Hparams& hp = m.hparams();
   nlohmann::ordered_json j;
   j["file"] = m.file().path();
@@ -56,7 +56,6 @@ nlohmann::ordered_json Describe(const Gemma4Model& m) {
   for (const auto& [type, c] : counts) hist[type] = {{"tensors", c}, {"bytes", bytes[type]}};
   j["tensor_types"] = hist;
   // KV bytes for 1024 tokens: full layers pay per token, sliding layers at most their window.
-  const GgmlType kv_type = DefaultKvCacheType();
   j["kv_cache_type"] = DtypeName(kv_type);
   j["kv_bytes_per_1k_tokens"] = KvCache::BytesFor(m.KvLayout(), 1024, hp.sliding_window, 1, kv_type);
   j["kv_bytes_at_context_length"] = KvCache::BytesFor(m.KvLayout(), hp.n_ctx_train, hp.sliding_window, 1, kv_type);
@@ -92,12 +91,13 @@ RunFn AddShowCommand(CLI::App& app) {
   cmd->add_flag("--json", a->json, "Print JSON");
   AddKvCacheTypeOption(cmd, a->kv_cache_type);
   return [a] {
-    if (Result<GgmlType> kv_type = ApplyKvCacheType(a->kv_cache_type); !kv_type) return Fail(kv_type.error());
+    Result<GgmlType> kv_type = ResolveKvCacheType(a->kv_cache_type);
+    if (!kv_type) return Fail(kv_type.error());
     Result<std::string> path = ResolveModelFile(a->model);
     if (!path) return Fail(path.error());
     Result<std::unique_ptr<Gemma4Model>> model = Gemma4Model::Load(*path);
     if (!model) return Fail(model.error());
-    const nlohmann::ordered_json j = Describe(**model);
+    const nlohmann::ordered_json j = Describe(**model, *kv_type);
     if (a->json) {
       std::printf("%s\n", j.dump(1).c_str());
     } else {

@@ -37,9 +37,9 @@ Result<std::string> ResolveModelFile(const std::string& arg);
 
 // --kv-cache-type on a command that makes or plans K/V caches (kv_cache_flag.cc).
 void AddKvCacheTypeOption(CLI::App* cmd, std::string& value);
-// The flag's value, else HEARTH_KV_CACHE_TYPE, else OLLAMA_KV_CACHE_TYPE, else f32, made the
-// process default (kv_cache/kv_cache_type.h); an unknown name is an error listing the valid ones.
-Result<GgmlType> ApplyKvCacheType(const std::string& flag);
+// The flag's value, else HEARTH_KV_CACHE_TYPE, else OLLAMA_KV_CACHE_TYPE, else f32
+// (kv_cache/kv_cache_type.h); an unknown name is an error listing the valid ones.
+Result<GgmlType> ResolveKvCacheType(const std::string& flag);
 
 // Prints "hearth: <message>" to stderr and returns exit code 1.
 int Fail(const Status& status);

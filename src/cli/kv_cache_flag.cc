@@ -12,10 +12,8 @@ void AddKvCacheTypeOption(CLI::App* cmd, std::string& value) {
                   "else $OLLAMA_KV_CACHE_TYPE, else f32)");
 }
 
-Result<GgmlType> ApplyKvCacheType(const std::string& flag) {
-  Result<GgmlType> type = flag.empty() ? KvCacheTypeFromEnvironment() : ParseKvCacheType(flag, "--kv-cache-type");
-  if (type) SetDefaultKvCacheType(*type);
-  return type;
+Result<GgmlType> ResolveKvCacheType(const std::string& flag) {
+  return flag.empty() ? KvCacheTypeFromEnvironment() : ParseKvCacheType(flag, "--kv-cache-type");
 }
 
 }  // namespace hearth::cli

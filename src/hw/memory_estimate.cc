@@ -153,8 +153,8 @@ MemoryEstimate EstimateMemory(const ModelFootprint& fp, int n_ctx, int max_batch
   return m;
 }
 
-Status CheckFits(const ModelFootprint& fp, int n_ctx, uint64_t budget) {
-  const MemoryEstimate m = EstimateMemory(fp, n_ctx);
+Status CheckFits(const ModelFootprint& fp, int n_ctx, uint64_t budget, GgmlType kv_type) {
+  const MemoryEstimate m = EstimateMemory(fp, n_ctx, 512, kv_type);
   if (m.total() <= budget) return Status::Ok();
   return ResourceExhausted(fp.label + " at a context of " + std::to_string(n_ctx) + " tokens needs about " +
                            FormatGiB(m.total()) + " (weights " + FormatGiB(m.weights) + ", KV cache " +

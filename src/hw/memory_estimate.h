@@ -61,10 +61,10 @@ const std::vector<std::string>& QuantNames();    // lowest quality first
 // Memory to run `fp` with a context of n_ctx tokens, prefilled max_batch at a time (the
 // Session default is 512), with K/V cache elements of `kv_type` (kv_cache_type.h).
 MemoryEstimate EstimateMemory(const ModelFootprint& fp, int n_ctx, int max_batch = 512,
-                              GgmlType kv_type = DefaultKvCacheType());
+                              GgmlType kv_type = GgmlType::kF32);
 
 // ResourceExhausted, with the numbers, when the estimate exceeds `budget` bytes.
-Status CheckFits(const ModelFootprint& fp, int n_ctx, uint64_t budget);
+Status CheckFits(const ModelFootprint& fp, int n_ctx, uint64_t budget, GgmlType kv_type = GgmlType::kF32);
 
 std::string FormatGiB(uint64_t bytes);  // "2.61 GiB"
 

@@ -34,14 +34,14 @@ std::string Fmt(const char* format, double a, double b = 0, double c = 0) {
 
 std::string CtxName(int n_ctx) { return n_ctx % 1024 == 0 ? std::to_string(n_ctx / 1024) + "K" : std::to_string(n_ctx); }
 
-Candidate Evaluate(const Option& o, int n_ctx, uint64_t budget, double bandwidth_gbs) {
+Candidate Evaluate(const Option& o, int n_ctx, uint64_t budget, double bandwidth_gbs, GgmlType kv_type) {
   Candidate c{.variant = VariantNames()[o.variant], .quant = QuantNames()[o.quant], .n_ctx = n_ctx};
   if (n_ctx > o.footprint.n_ctx_train) {
     c.fits = false;
     c.why = "context " + CtxName(n_ctx) + " exceeds the model's " + CtxName(o.footprint.n_ctx_train);
     return c;
   }
-  c.memory = EstimateMemory(o.footprint, n_ctx);
+  c.memory = EstimateMemory(o.footprint, n_ctx, 512, kv_type);
   c.fits = c.memory.total() <= budget;
   if (bandwidth_gbs > 0 && o.footprint.bytes_per_token > 0) {
     c.max_tokens_per_second = bandwidth_gbs * 1e9 / static_cast<double>(o.footprint.bytes_per_token);
@@ -81,7 +81,7 @@ Plan MakePlan(std::string target, uint64_t budget, std::string budget_reason, do
       const Option* best = nullptr;
       Candidate best_c;
       for (const Option& o : options) {
-        Candidate c = Evaluate(o, min_ctx, budget, bandwidth_gbs);
+        Candidate c = Evaluate(o, min_ctx, budget, bandwidth_gbs, ro.kv_cache_type);
         if (!ok(c)) continue;
         const bool better = best == nullptr || (ignore_speed ? c.max_tokens_per_second > best_c.max_tokens_per_second
                                                              : Better(o, c, *best, best_c));
@@ -95,7 +95,7 @@ Plan MakePlan(std::string target, uint64_t budget, std::string budget_reason, do
       table_ctx = min_ctx;
       for (int grow : kGrowContexts) {
         if (ro.n_ctx > 0 || grow <= min_ctx) break;
-        Candidate c = Evaluate(*best, grow, budget, bandwidth_gbs);
+        Candidate c = Evaluate(*best, grow, budget, bandwidth_gbs, ro.kv_cache_type);
         if (ok(c)) {
           plan.pick = c;
           break;
@@ -107,7 +107,7 @@ Plan MakePlan(std::string target, uint64_t budget, std::string budget_reason, do
   };
   const Option* best = select(false);
   const bool too_slow = best == nullptr && bandwidth_gbs > 0 && (best = select(true)) != nullptr;
-  for (const Option& o : options) plan.table.push_back(Evaluate(o, table_ctx, budget, bandwidth_gbs));
+  for (const Option& o : options) plan.table.push_back(Evaluate(o, table_ctx, budget, bandwidth_gbs, ro.kv_cache_type));
 
   plan.reasoning.push_back("budget " + FormatGiB(budget) + ": " + plan.budget_reason);
   if (!plan.pick) {
@@ -132,7 +132,7 @@ Plan MakePlan(std::string target, uint64_t budget, std::string budget_reason, do
   const size_t next = best->variant + 1;
   for (const Option& o : options) {
     if (!too_slow && o.variant == next && o.quant == 0) {
-      const Candidate c = Evaluate(o, table_ctx, budget, bandwidth_gbs);
+      const Candidate c = Evaluate(o, table_ctx, budget, bandwidth_gbs, ro.kv_cache_type);
       plan.reasoning.push_back("not " + c.variant + " at " + CtxName(table_ctx) + ": even " + c.quant + " " + c.why);
     }
   }

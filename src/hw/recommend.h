@@ -50,6 +50,7 @@ struct Recommendation {
 
 struct RecommendOptions {
   int n_ctx = 0;  // 0: choose (at least 32K if anything fits, else 8K, else 4K; up to 128K)
+  GgmlType kv_cache_type = GgmlType::kF32;  // the K/V elements every candidate is costed with
 };
 
 Result<Recommendation> Recommend(const HardwareInfo& hw, const RecommendOptions& options = {});

@@ -2,7 +2,7 @@
 // q·k scores use the dot kernels of vec_dot.h: a K row is a "weight row" of the cache type and q
 // the activation row in that kernel's format (f32, or Q8_0 blocks for a q8_0 cache, quantized once
 // per head). The value sum uses the row "axpy" below. Every SIMD kernel has a scalar twin in ref/,
-// and dispatch.cc picks one. Only kernels/ and its tests include this.
+// and dispatch.cc picks one (FindKvRowKernels); attention uses AxpyRowFn and kAxpyRowsPerPass.
 #pragma once
 
 #include <cstdint>

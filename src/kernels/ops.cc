@@ -51,14 +51,21 @@ void RopeNeox(float* v, int n_rot, int64_t pos, float base, const float* freq_di
   }
 }
 
-void Softmax(float* x, int64_t n) {
-  if (n <= 0) return;
+float ExpShifted(float* x, int64_t n, double* sum) {
   const float mx = *std::max_element(x, x + n);
-  double sum = 0;
+  double s = 0;
   for (int64_t i = 0; i < n; ++i) {
     x[i] = std::exp(x[i] - mx);
-    sum += x[i];
+    s += x[i];
   }
+  *sum = s;
+  return mx;
+}
+
+void Softmax(float* x, int64_t n) {
+  if (n <= 0) return;
+  double sum = 0;
+  ExpShifted(x, n, &sum);
   const float inv = static_cast<float>(1.0 / sum);
   for (int64_t i = 0; i < n; ++i) x[i] *= inv;
 }

@@ -25,6 +25,9 @@ void RopeNeox(float* v, int n_rot, int64_t pos, float base, const float* freq_di
 
 // In-place softmax over n values (max-subtracted, f32).
 void Softmax(float* x, int64_t n);
+// Softmax's first half, for online-softmax merges: x[i] = e^(x[i] - max x) in place over n > 0
+// values; returns the max and stores the sum (in double) in *sum.
+float ExpShifted(float* x, int64_t n, double* sum);
 
 // c * tanh(x / c) for each element (final logit soft-cap, spec §d.13).
 void SoftCap(float* x, int64_t n, float cap);

@@ -17,6 +17,13 @@ size_t KvRowBytes(GgmlType type, int width) {
   return *bytes;
 }
 
+QuantizeRowFn KvQuantizer(GgmlType type) {
+  const QuantTraits* traits = FindQuantTraits(type);
+  HEARTH_CHECK(traits != nullptr && traits->quantize != nullptr, "KV cache type %s has no quantizer",
+               std::string(DtypeName(type)).c_str());
+  return traits->quantize;
+}
+
 }  // namespace
 
 int KvCache::Capacity(const KvLayerSpec& s, int n_ctx, int window, int max_batch) {
@@ -26,7 +33,7 @@ int KvCache::Capacity(const KvLayerSpec& s, int n_ctx, int window, int max_batch
 }
 
 KvCache::KvCache(std::vector<KvLayerSpec> layers, int n_ctx, int window, int max_batch, GgmlType type)
-    : n_ctx_(n_ctx), window_(window), max_batch_(max_batch), type_(type) {
+    : n_ctx_(n_ctx), window_(window), max_batch_(max_batch), type_(type), quantize_(KvQuantizer(type)) {
   layers_.resize(layers.size());
   for (size_t i = 0; i < layers.size(); ++i) {
     Layer& l = layers_[i];
@@ -47,15 +54,13 @@ size_t KvCache::BytesFor(const std::vector<KvLayerSpec>& layers, int n_ctx, int 
   return total;
 }
 
-void KvCache::StoreK(int il, int64_t pos, const float* row) {
-  Layer& l = layers_[static_cast<size_t>(il)];
-  QuantizeRow(type_, row, l.k.data() + Offset(il, pos), l.spec.width);
+void KvCache::Store(std::vector<uint8_t>& buf, int il, int64_t pos, const float* row) {
+  quantize_(row, buf.data() + Offset(il, pos), layers_[static_cast<size_t>(il)].spec.width);
 }
 
-void KvCache::StoreV(int il, int64_t pos, const float* row) {
-  Layer& l = layers_[static_cast<size_t>(il)];
-  QuantizeRow(type_, row, l.v.data() + Offset(il, pos), l.spec.width);
-}
+void KvCache::StoreK(int il, int64_t pos, const float* row) { Store(layers_[static_cast<size_t>(il)].k, il, pos, row); }
+
+void KvCache::StoreV(int il, int64_t pos, const float* row) { Store(layers_[static_cast<size_t>(il)].v, il, pos, row); }
 
 bool KvCache::CanRewindTo(int64_t pos) const {
   if (pos < 0 || pos > n_past_) return false;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "quant/quant_traits.h"
 #include "tensor/dtype.h"
 
 namespace hearth {
@@ -70,6 +71,8 @@ class KvCache {
     const Layer& l = layers_[static_cast<size_t>(il)];
     return static_cast<size_t>(pos % l.capacity) * l.row_bytes;
   }
+  // Converts an f32 row into the K or V buffer `buf` of layer il at position pos.
+  void Store(std::vector<uint8_t>& buf, int il, int64_t pos, const float* row);
   static int Capacity(const KvLayerSpec& s, int n_ctx, int window, int max_batch);
 
   std::vector<Layer> layers_;
@@ -77,6 +80,7 @@ class KvCache {
   int window_;
   int max_batch_;
   GgmlType type_;
+  QuantizeRowFn quantize_;  // f32 row -> type_, resolved once (stores run per token and layer)
   int64_t n_past_ = 0;
 };
 

@@ -1,6 +1,5 @@
 #include "kv_cache/kv_cache_type.h"
 
-#include <atomic>
 #include <cstdlib>
 #include <string>
 
@@ -10,8 +9,6 @@ namespace hearth {
 namespace {
 
 constexpr GgmlType kKvCacheTypes[] = {GgmlType::kF32, GgmlType::kF16, GgmlType::kQ8_0};
-
-std::atomic<GgmlType> default_type{GgmlType::kF32};
 
 }  // namespace
 
@@ -31,9 +28,5 @@ Result<GgmlType> KvCacheTypeFromEnvironment() {
   }
   return GgmlType::kF32;
 }
-
-GgmlType DefaultKvCacheType() { return default_type.load(std::memory_order_relaxed); }
-
-void SetDefaultKvCacheType(GgmlType type) { default_type.store(type, std::memory_order_relaxed); }
 
 }  // namespace hearth

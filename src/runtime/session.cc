@@ -4,10 +4,10 @@
 
 namespace hearth {
 
-// The reference kernels are the exact-math path: they keep f32 K/V whatever the process default.
-Session::Session(const Gemma4Model& model, int n_ctx, ThreadPool& pool, KernelMode mode, int max_batch)
+Session::Session(const Gemma4Model& model, int n_ctx, ThreadPool& pool, KernelMode mode, int max_batch,
+                 GgmlType kv_type)
     : model_(model), pool_(pool), mode_(mode),
-      cache_(model.NewCache(n_ctx, max_batch, mode == KernelMode::kReference ? GgmlType::kF32 : DefaultKvCacheType())),
+      cache_(model.NewCache(n_ctx, max_batch, Gemma4Model::KvCacheTypeFor(mode, kv_type))),
       logits_(static_cast<size_t>(model.n_vocab())) {}
 
 void Session::Clear() {

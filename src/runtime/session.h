@@ -17,9 +17,10 @@ namespace hearth {
 
 class Session {
  public:
-  // n_ctx: the most tokens the session can hold; prompts are prefilled max_batch at a time.
+  // n_ctx: the most tokens the session can hold; prompts are prefilled max_batch at a time; K/V
+  // elements of kv_type (f32 with the reference kernels, Gemma4Model::KvCacheTypeFor).
   Session(const Gemma4Model& model, int n_ctx, ThreadPool& pool, KernelMode mode = KernelMode::kFast,
-          int max_batch = 512);
+          int max_batch = 512, GgmlType kv_type = GgmlType::kF32);
 
   // Makes the cache hold exactly `tokens` and returns the logits after the last one (n_vocab
   // floats, valid until the next call). Reuses the cached prefix when the cache can rewind to

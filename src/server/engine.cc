@@ -27,7 +27,8 @@ Engine::Engine(ModelBundle bundle, EngineOptions opts, Metrics& metrics)
   opts_.num_parallel = std::max(1, opts_.num_parallel);
   pool_ = std::make_unique<ThreadPool>(opts_.threads > 0 ? opts_.threads : ThreadPool::DefaultThreadCount());
   scheduler_ =
-      std::make_unique<Scheduler>(*bundle_.model, *bundle_.tokenizer, *pool_, opts_.num_parallel, opts_.default_ctx);
+      std::make_unique<Scheduler>(*bundle_.model, *bundle_.tokenizer, *pool_, opts_.num_parallel, opts_.default_ctx,
+                                  opts_.kv_cache_type);
 }
 
 void Engine::Shutdown() {

@@ -34,6 +34,7 @@ struct EngineOptions {
   int num_parallel = 4;           // sequences generated together (slots)
   int max_queue = 8;              // requests allowed to wait while all slots are busy; more get 503
   double max_wait_seconds = 600;  // a waiting request gives up (503) after this long
+  GgmlType kv_cache_type = GgmlType::kF32;  // every slot's K/V elements (kv_cache_type.h)
 };
 
 // One chunk for the client: parsed text, plus the log-probabilities of the tokens whose text it

@@ -70,7 +70,7 @@ Result<uint64_t> ParseByteSize(std::string_view text) {
 
 uint64_t EngineMemoryBytes(const Engine& engine) {
   const ModelFootprint fp = FootprintOfModel(*engine.bundle().model);
-  const MemoryEstimate m = EstimateMemory(fp, engine.options().default_ctx);
+  const MemoryEstimate m = EstimateMemory(fp, engine.options().default_ctx, 512, engine.options().kv_cache_type);
   const uint64_t slots = static_cast<uint64_t>(std::max(1, engine.options().num_parallel));
   return m.weights + m.overhead + slots * (m.kv + m.compute);
 }

@@ -17,8 +17,9 @@ size_t CommonPrefix(std::span<const int32_t> a, std::span<const int32_t> b) {
 }  // namespace
 
 Scheduler::Scheduler(const Gemma4Model& model, const Tokenizer& tokenizer, ThreadPool& pool, int n_slots,
-                     int default_ctx)
-    : model_(model), tokenizer_(tokenizer), pool_(pool), slots_(static_cast<size_t>(std::max(1, n_slots))) {
+                     int default_ctx, GgmlType kv_type)
+    : model_(model), tokenizer_(tokenizer), pool_(pool), kv_type_(kv_type),
+      slots_(static_cast<size_t>(std::max(1, n_slots))) {
   last_ctx_.store(default_ctx);
   thread_ = std::thread([this] { Loop(); });
 }
@@ -124,7 +125,7 @@ void Scheduler::Start(Slot& slot) {
     return Finish(slot);
   }
   if (slot.session == nullptr || slot.session->n_ctx() != job.n_ctx) {
-    slot.session = std::make_unique<Session>(model_, job.n_ctx, pool_);
+    slot.session = std::make_unique<Session>(model_, job.n_ctx, pool_, KernelMode::kFast, 512, kv_type_);
   }
   last_ctx_.store(job.n_ctx);
   const auto t0 = std::chrono::steady_clock::now();

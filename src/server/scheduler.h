@@ -50,7 +50,9 @@ struct Job {
 
 class Scheduler {
  public:
-  Scheduler(const Gemma4Model& model, const Tokenizer& tokenizer, ThreadPool& pool, int n_slots, int default_ctx);
+  // Slots' sessions hold K/V elements of kv_type.
+  Scheduler(const Gemma4Model& model, const Tokenizer& tokenizer, ThreadPool& pool, int n_slots, int default_ctx,
+            GgmlType kv_type);
   // Cancels whatever runs or waits and joins the loop.
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
@@ -90,6 +92,7 @@ class Scheduler {
   const Gemma4Model& model_;
   const Tokenizer& tokenizer_;
   ThreadPool& pool_;
+  GgmlType kv_type_;
   std::vector<Slot> slots_;
 
   mutable std::mutex mu_;

@@ -33,16 +33,17 @@ void AxpyPasses(int64_t n, int64_t block, int n_rows, const void* const* rows, c
                 int64_t weight_stride, int n_out, float* const* outs, BlockScale block_scale, Load8 load8) {
   constexpr int kMaxHeads = 64;
   float scales[kMaxHeads * kAxpyRowsPerPass];
+  float block_scales[kAxpyRowsPerPass];
   __m256 values[kAxpyRowsPerPass];
   for (int h0 = 0; h0 < n_out; h0 += kMaxHeads) {
     const int heads = std::min(kMaxHeads, n_out - h0);
     for (int r0 = 0; r0 < n_rows; r0 += kAxpyRowsPerPass) {
       const int pass = std::min(kAxpyRowsPerPass, n_rows - r0);
       for (int64_t b = 0; b < n / block; ++b) {
+        for (int r = 0; r < pass; ++r) block_scales[r] = block_scale(rows[r0 + r], b);  // once, not per head
         for (int h = 0; h < heads; ++h) {
           for (int r = 0; r < pass; ++r) {
-            scales[h * kAxpyRowsPerPass + r] =
-                weights[(h0 + h) * weight_stride + r0 + r] * block_scale(rows[r0 + r], b);
+            scales[h * kAxpyRowsPerPass + r] = weights[(h0 + h) * weight_stride + r0 + r] * block_scales[r];
           }
         }
         for (int64_t i = b * block; i < (b + 1) * block; i += 8) {

@@ -73,18 +73,6 @@ struct Partials {
   std::vector<float> max, sum, acc;
 };
 
-// In place x[j] = e^(x[j] - max x) over n values; returns the max, adds the sum to *sum.
-float ExpShifted(float* x, int64_t n, float* sum) {
-  const float mx = *std::max_element(x, x + n);
-  double s = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    x[i] = std::exp(x[i] - mx);
-    s += x[i];
-  }
-  *sum = static_cast<float>(s);
-  return mx;
-}
-
 }  // namespace
 
 void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, std::span<const RowSlot> rows, const float* q,
@@ -99,6 +87,7 @@ void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, std::span<con
   std::vector<RowPlan> plans(rows.size());
   std::vector<Task> tasks;
   bool any_q8 = false;
+  bool any_chunked = false;  // some row's keys are split: partial sums and the merge are needed
   for (int64_t t = 0; t < T; ++t) {
     RowPlan& p = plans[static_cast<size_t>(t)];
     const int64_t pq = rows[static_cast<size_t>(t)].pos;
@@ -110,6 +99,7 @@ void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, std::span<con
     p.kernels = FindKvRowKernels(type, isa);
     p.head_bytes = *RowBytes(type, hd);
     any_q8 = any_q8 || p.kernels->dot.act_type == GgmlType::kQ8_0;
+    any_chunked = any_chunked || p.n_chunks > 1;
     p.first_task = static_cast<int64_t>(tasks.size());
     for (int g = 0; g < n_head_kv; ++g) {
       for (int64_t c = 0; c < p.n_chunks; ++c) tasks.push_back({t, g, c});
@@ -119,7 +109,7 @@ void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, std::span<con
   if (any_q8) queries.QuantizeForQ8_0Rows(plans, pool);
 
   Partials partials;
-  if (may_chunk) {
+  if (any_chunked) {
     partials.max.resize(tasks.size() * static_cast<size_t>(group));
     partials.sum.resize(tasks.size() * static_cast<size_t>(group));
     partials.acc.resize(tasks.size() * static_cast<size_t>(group) * static_cast<size_t>(hd));
@@ -128,6 +118,7 @@ void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, std::span<con
   pool.ParallelFor(static_cast<int64_t>(tasks.size()), [&](int64_t begin, int64_t end, int) {
     std::vector<float> scores;                               // [group, len]
     std::vector<float*> dest(static_cast<size_t>(group));    // each head's output (or partial sum)
+    std::vector<const void*> q_heads(static_cast<size_t>(group));  // each head's q in the dot format
     for (int64_t i = begin; i < end; ++i) {
       const Task& task = tasks[static_cast<size_t>(i)];
       const RowPlan& p = plans[static_cast<size_t>(task.t)];
@@ -137,11 +128,12 @@ void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, std::span<con
       const int64_t len = p.lo + p.n_keys * (task.chunk + 1) / p.n_chunks - first;
       const size_t head_offset = static_cast<size_t>(task.g) * p.head_bytes;
       const int h0 = task.g * group;
+      for (int hh = 0; hh < group; ++hh) q_heads[static_cast<size_t>(hh)] = queries.Head(p, task.t, h0 + hh);
       scores.resize(static_cast<size_t>(group * len));
       for (int64_t j = 0; j < len; ++j) {
         const uint8_t* key = cache.K(kv_layer, first + j) + head_offset;
         for (int hh = 0; hh < group; ++hh) {
-          scores[static_cast<size_t>(hh * len + j)] = k.dot.fn(hd, key, queries.Head(p, task.t, h0 + hh));
+          scores[static_cast<size_t>(hh * len + j)] = k.dot.fn(hd, key, q_heads[static_cast<size_t>(hh)]);
         }
       }
       // One chunk: normalised weights summed straight into `out`; several: unnormalised sums kept
@@ -154,7 +146,9 @@ void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, std::span<con
           o = out + (task.t * n_head + h0 + hh) * hd;
         } else {
           const size_t slot = static_cast<size_t>(i * group + hh);
-          partials.max[slot] = ExpShifted(s, len, &partials.sum[slot]);
+          double sum = 0;
+          partials.max[slot] = ExpShifted(s, len, &sum);
+          partials.sum[slot] = static_cast<float>(sum);
           o = partials.acc.data() + slot * static_cast<size_t>(hd);
         }
         std::fill(o, o + hd, 0.0f);
@@ -170,7 +164,7 @@ void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, std::span<con
       }
     }
   });
-  if (!may_chunk) return;
+  if (!any_chunked) return;
 
   // Online-softmax merge of the chunks of each (row, head): with M = max_c m_c, out = Σ_c e^(m_c -
   // M) acc_c / Σ_c e^(m_c - M) sum_c.

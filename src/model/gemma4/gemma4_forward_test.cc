@@ -64,10 +64,12 @@ std::vector<float> RunBatched(const Gemma4Model& m, const std::vector<int32_t>& 
   return out;
 }
 
-double RelL2(const std::vector<float>& a, const std::vector<float>& b) {
+// ||a - b|| / ||b|| in double.
+double RelL2(std::span<const float> a, std::span<const float> b) {
   double num = 0, den = 0;
   for (size_t i = 0; i < a.size(); ++i) {
-    num += (a[i] - b[i]) * static_cast<double>(a[i] - b[i]);
+    const double d = static_cast<double>(a[i]) - b[i];
+    num += d * d;
     den += static_cast<double>(b[i]) * b[i];
   }
   return std::sqrt(num / den);
@@ -297,12 +299,7 @@ Agreement Compare(const std::vector<float>& got, const std::vector<float>& want,
   for (int r = 0; r < a.rows; ++r) {
     const float* g = got.data() + static_cast<size_t>(r) * n_vocab;
     const float* w = want.data() + static_cast<size_t>(r) * n_vocab;
-    double num = 0, den = 0;
-    for (size_t i = 0; i < n_vocab; ++i) {
-      num += (static_cast<double>(g[i]) - w[i]) * (static_cast<double>(g[i]) - w[i]);
-      den += static_cast<double>(w[i]) * w[i];
-    }
-    const double rel = std::sqrt(num / den);
+    const double rel = RelL2({g, n_vocab}, {w, n_vocab});
     a.max_rel_l2 = std::max(a.max_rel_l2, rel);
     a.mean_rel_l2 += rel / a.rows;
     a.top1_same += std::max_element(g, g + n_vocab) - g == std::max_element(w, w + n_vocab) - w;

@@ -1,5 +1,10 @@
 #include "model/gemma4/gemma4_model.h"
 
+#include <string>
+
+#include "base/check.h"
+#include "quant/quant_traits.h"
+
 namespace hearth {
 
 Result<std::unique_ptr<Gemma4Model>> Gemma4Model::Load(const std::string& path) {
@@ -36,6 +41,11 @@ std::vector<KvLayerSpec> Gemma4Model::KvLayout() const {
 }
 
 std::unique_ptr<KvCache> Gemma4Model::NewCache(int n_ctx, int max_batch, GgmlType type) const {
+  // Attention reads one head's slice of a K/V row: each head must start on a block of the type.
+  for (const Gemma4LayerParams& lp : hp_.layers) {
+    HEARTH_CHECK(RowBytes(type, lp.head_dim).has_value(), "KV cache type %s cannot hold heads of %d values",
+                 std::string(DtypeName(type)).c_str(), lp.head_dim);
+  }
   return std::make_unique<KvCache>(KvLayout(), n_ctx, hp_.sliding_window, std::min(max_batch, n_ctx), type);
 }
 

@@ -33,11 +33,16 @@ class Gemma4Model {
   const GgufFile& file() const { return file_; }
   int n_vocab() const { return hp_.n_vocab; }
 
+  // The cache type a forward in `mode` uses when `requested` was asked for: the reference kernels
+  // are the exact-math path and keep f32 K/V whatever was asked.
+  static GgmlType KvCacheTypeFor(KernelMode mode, GgmlType requested) {
+    return mode == KernelMode::kReference ? GgmlType::kF32 : requested;
+  }
   // Layer layout of the K/V cache this model needs.
   std::vector<KvLayerSpec> KvLayout() const;
   // A cache for one sequence of up to n_ctx tokens, prefilled in batches of <= max_batch, with
-  // elements of `type` (kv_cache_type.h; the process default unless told).
-  std::unique_ptr<KvCache> NewCache(int n_ctx, int max_batch = 512, GgmlType type = DefaultKvCacheType()) const;
+  // elements of `type` (kv_cache_type.h).
+  std::unique_ptr<KvCache> NewCache(int n_ctx, int max_batch = 512, GgmlType type = GgmlType::kF32) const;
 
   // Runs `tokens` at positions cache.n_past() ... and appends their K/V to the cache.
   // `output_rows` lists batch indices whose logits are wanted (ascending); logits receives
