@@ -58,16 +58,12 @@ class ThinkingBudget {
 
 Status TokenStream::Validate(const GenerateOptions& options) {
   HEARTH_RETURN_IF_ERROR(options.sampling.Validate());
-  if (options.top_logprobs < -1 || options.top_logprobs > kMaxTopLogprobs) {
-    return InvalidArgument("top_logprobs must be between 0 and " + std::to_string(kMaxTopLogprobs));
-  }
+  if (options.top_logprobs != -1) HEARTH_RETURN_IF_ERROR(CheckTopLogprobs(options.top_logprobs));
   for (const std::string& s : options.stop) {
     if (s.empty()) return InvalidArgument("stop strings must not be empty");
   }
   if (options.logit_cap) {
-    if (!(*options.logit_cap >= 0 && *options.logit_cap <= kMaxLogitCap)) {
-      return InvalidArgument("logit_cap must be between 0 (no cap) and " + std::to_string(static_cast<int>(kMaxLogitCap)));
-    }
+    HEARTH_RETURN_IF_ERROR(CheckLogitCap(*options.logit_cap));
     if (!(options.model_logit_cap > 0)) return InvalidArgument("logit_cap: the model's own cap is unknown");
   }
   return Status::Ok();
@@ -135,13 +131,13 @@ void TokenStream::End(const char* reason, bool stopped_by_string) {
 
 std::optional<int32_t> TokenStream::Next(std::span<const float> logits, bool context_full) {
   if (done()) return std::nullopt;
-  if (options_.logit_cap && *options_.logit_cap != options_.model_logit_cap) {
-    RecapLogits(logits, options_.model_logit_cap, *options_.logit_cap, &recapped_);
-    logits = recapped_;
-  }
   if (options_.num_predict >= 0 && result_.stats.eval_count >= options_.num_predict) {
     End("length");
     return std::nullopt;
+  }
+  if (options_.logit_cap && *options_.logit_cap != options_.model_logit_cap) {
+    RecapLogits(logits, options_.model_logit_cap, *options_.logit_cap, &recapped_);
+    logits = recapped_;
   }
   const std::optional<int32_t> sampled =
       guard_ ? SampleFormatted(logits) : std::optional<int32_t>(sampler_.Sample(logits, history_));

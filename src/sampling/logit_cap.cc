@@ -1,8 +1,14 @@
 #include "sampling/logit_cap.h"
 
 #include <cmath>
+#include <string>
 
 namespace hearth {
+
+Status CheckLogitCap(double cap) {
+  if (cap >= 0 && cap <= kMaxLogitCap) return Status::Ok();
+  return InvalidArgument("logit_cap must be between 0 (no cap) and " + std::to_string(static_cast<int>(kMaxLogitCap)));
+}
 
 void RecapLogits(std::span<const float> capped, float model_cap, float request_cap, std::vector<float>* out) {
   out->resize(capped.size());

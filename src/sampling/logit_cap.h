@@ -8,10 +8,15 @@
 #include <span>
 #include <vector>
 
+#include "base/status.h"
+
 namespace hearth {
 
 // Largest cap a request may ask for; beyond it the cap changes nothing a float can show.
 inline constexpr float kMaxLogitCap = 1000.0f;
+
+// InvalidArgument unless 0 <= cap <= kMaxLogitCap (0 = no cap).
+Status CheckLogitCap(double cap);
 
 // out[i] = request_cap·tanh(x_i/request_cap), or x_i when request_cap is 0, where x_i is the raw
 // logit behind capped[i] = model_cap·tanh(x_i/model_cap). model_cap > 0; out is resized.

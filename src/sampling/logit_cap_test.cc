@@ -9,10 +9,12 @@
 namespace hearth {
 namespace {
 
-// The model's cap applied to raw logits, in f32 as the forward pass does.
+// The model's cap applied to raw logits, in f32 the way the forward pass's SoftCap does
+// (kernels/ops.h: multiply by 1/cap, tanh, multiply by cap).
 std::vector<float> Capped(const std::vector<float>& raw, float cap) {
+  const float inv = 1.0f / cap;
   std::vector<float> y;
-  for (float x : raw) y.push_back(cap * std::tanh(x / cap));
+  for (float x : raw) y.push_back(cap * std::tanh(x * inv));
   return y;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 namespace hearth {
 namespace {
@@ -21,6 +22,11 @@ bool RanksBefore(float a_logit, int32_t a_id, float b_logit, int32_t b_id) {
 }
 
 }  // namespace
+
+Status CheckTopLogprobs(double n) {
+  if (n >= 0 && n <= kMaxTopLogprobs) return Status::Ok();
+  return InvalidArgument("top_logprobs must be between 0 and " + std::to_string(kMaxTopLogprobs));
+}
 
 StepLogprobs ComputeStepLogprobs(std::span<const float> logits, int32_t chosen, int n_top) {
   const size_t n_vocab = logits.size();

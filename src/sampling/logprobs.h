@@ -6,6 +6,8 @@
 #include <span>
 #include <vector>
 
+#include "base/status.h"
+
 namespace hearth {
 
 // Most alternatives a request may ask for per token (Ollama and OpenAI: top_logprobs 0-20).
@@ -13,6 +15,10 @@ inline constexpr int kMaxTopLogprobs = 20;
 // Reported instead of -inf (a token with no probability at all): JSON has no infinity, and
 // OpenAI uses this value for the same case.
 inline constexpr float kMinLogprob = -9999.0f;
+
+// InvalidArgument `top_logprobs must be between 0 and 20` unless 0 <= n <= kMaxTopLogprobs (the
+// API's exact message; checked where requests are decoded and where generation starts).
+Status CheckTopLogprobs(double n);
 
 struct TokenLogprob {
   int32_t id = -1;

@@ -184,9 +184,7 @@ Status ApplyLogprobs(const Json& body, TurnRequest& req) {
   if (auto it = body.find("top_logprobs"); it != body.end() && !it->is_null()) {
     if (!it->is_number()) return TypeError("top_logprobs", "a number");
     const double v = std::trunc(it->get<double>());
-    if (!(v >= 0 && v <= kMaxTopLogprobs)) {
-      return InvalidArgument("top_logprobs must be between 0 and " + std::to_string(kMaxTopLogprobs));
-    }
+    HEARTH_RETURN_IF_ERROR(CheckTopLogprobs(v));
     top = static_cast<int>(v);
   }
   if (wanted) req.gen.top_logprobs = top;
@@ -213,9 +211,7 @@ Status ApplyThinkingExtras(const Json& body, TurnRequest& req) {
   std::optional<double> cap;
   HEARTH_RETURN_IF_ERROR(GetNumber(body, "logit_cap", "", &cap));
   if (cap) {
-    if (!(*cap >= 0 && *cap <= kMaxLogitCap)) {
-      return InvalidArgument("logit_cap must be between 0 (no cap) and " + std::to_string(static_cast<int>(kMaxLogitCap)));
-    }
+    HEARTH_RETURN_IF_ERROR(CheckLogitCap(*cap));
     req.gen.logit_cap = static_cast<float>(*cap);
   }
   return Status::Ok();

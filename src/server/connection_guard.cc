@@ -62,23 +62,31 @@ void ForEachConnection(int port, Visit visit) {
 }  // namespace
 
 bool ConnectionGuard::PeerClosed(const std::string& addr, int port) const {
-  int listen_port = 0;
+  const Key key{addr, port};
+  int listen_port = 0, fd = -1;
   {
     std::lock_guard<std::mutex> lock(mu_);
     listen_port = port_;
+    if (auto it = conns_.find(key); it != conns_.end()) fd = it->second.fd;
   }
-  bool closed = false;
-  ForEachConnection(listen_port, [&](int fd, const Key& peer) {
-    if (peer != Key{addr, port}) return true;
-    tcp_info info{};
-    socklen_t len = sizeof(info);
-    // CLOSE_WAIT: the peer's FIN arrived (HTTP clients never half-close while awaiting a reply);
-    // CLOSE: it reset the connection.
-    closed = getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0 &&
-             (info.tcpi_state == TCP_CLOSE_WAIT || info.tcpi_state == TCP_CLOSE);
-    return false;
-  });
-  return closed;
+  // The socket the last sweep saw, if it is still this peer's (descriptors are reused); else
+  // (a connection newer than the sweep) a scan of this process's sockets.
+  Key seen;
+  if (fd < 0 || LocalPort(fd) != listen_port || !Peer(fd, &seen.first, &seen.second) || seen != key) {
+    fd = -1;
+    ForEachConnection(listen_port, [&](int candidate, const Key& peer) {
+      if (peer != key) return true;
+      fd = candidate;
+      return false;
+    });
+  }
+  if (fd < 0) return false;
+  tcp_info info{};
+  socklen_t len = sizeof(info);
+  // CLOSE_WAIT: the peer's FIN arrived (HTTP clients never half-close while awaiting a reply);
+  // CLOSE: it reset the connection.
+  return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) == 0 &&
+         (info.tcpi_state == TCP_CLOSE_WAIT || info.tcpi_state == TCP_CLOSE);
 }
 
 void ConnectionGuard::Start(int port, std::chrono::milliseconds head_timeout,
@@ -158,6 +166,7 @@ void ConnectionGuard::Sweep() {
     seen.insert(key);
     std::lock_guard<std::mutex> lock(mu_);
     auto [it, fresh] = conns_.try_emplace(key, Conn{now});
+    it->second.fd = fd;
     if (fresh || !Expired(fd, it->second, now)) return true;
     const bool body = it->second.in_request;
     const auto limit = body ? request_timeout_ + it->second.body_allowance : head_timeout_;

@@ -71,6 +71,7 @@ class ConnectionGuard {
   struct Conn {
     Clock::time_point since;  // taken up by a worker
     bool in_request = false;  // between RequestStarted and ResponseDone: the body deadline applies
+    int fd = -1;              // the socket, as the last sweep found it (-1: not swept yet)
     std::chrono::milliseconds body_allowance{0};
   };
   void Loop();

@@ -106,12 +106,13 @@ Result<TurnResult> Engine::Run(PreparedTurn& turn, const std::function<void(cons
     out.thinking += d.parsed.thinking_delta;
     out.content += d.parsed.content_delta;
     out.tool_calls.insert(out.tool_calls.end(), d.parsed.tool_calls.begin(), d.parsed.tool_calls.end());
-    out.logprobs.insert(out.logprobs.end(), d.logprobs.begin(), d.logprobs.end());
     if (!d.parsed.content_delta.empty()) {
       std::copy_if(d.logprobs.begin(), d.logprobs.end(), std::back_inserter(d.content_logprobs), spells_content);
-      out.content_logprobs.insert(out.content_logprobs.end(), d.content_logprobs.begin(), d.content_logprobs.end());
     }
-    if (on_delta) on_delta(d);
+    // A streaming caller has every chunk's log-probabilities; the result collects them otherwise.
+    if (on_delta) return on_delta(d);
+    out.logprobs.insert(out.logprobs.end(), d.logprobs.begin(), d.logprobs.end());
+    out.content_logprobs.insert(out.content_logprobs.end(), d.content_logprobs.begin(), d.content_logprobs.end());
   };
   auto push = [&](TokenEvent& e) {
     if (e.logprobs) held.push_back(std::move(*e.logprobs));

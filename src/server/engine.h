@@ -53,6 +53,7 @@ struct TurnDelta {
 struct TurnResult {
   std::string thinking, content;
   std::vector<ParsedToolCall> tool_calls;
+  // Non-streaming turns only (Run without on_delta; a streaming caller has them in its deltas):
   std::vector<StepLogprobs> logprobs;          // every generated token but an ending EOG, when asked
   std::vector<StepLogprobs> content_logprobs;  // the TurnDelta::content_logprobs of every chunk
   std::string done_reason;  // "stop", "length" or "cancel"

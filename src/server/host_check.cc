@@ -16,10 +16,6 @@ bool IsLocalIpv4(const std::array<uint8_t, 4>& a) {
          (a[0] == 169 && a[1] == 254) || (a[0] == 0 && a[1] == 0 && a[2] == 0 && a[3] == 0);
 }
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() > suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 // The host part of a Host header: "[::1]:11434" -> "::1", "name:80" -> "name". A bare IPv6
 // address without brackets (not valid HTTP, but seen) is kept whole.
 std::string_view HostPart(std::string_view header) {
@@ -63,7 +59,11 @@ bool HostHeaderAllowed(std::string_view host_header, std::string_view machine_ho
   const std::string host = AsciiLower(HostPart(host_header));
   if (host.empty() || host == "localhost" || IsLocalAddress(host)) return true;
   if (!machine_hostname.empty() && host == AsciiLower(machine_hostname)) return true;
-  return EndsWith(host, ".localhost") || EndsWith(host, ".local") || EndsWith(host, ".internal");
+  // A name under the suffix, not the bare suffix (".local" alone is no host).
+  for (std::string_view suffix : {".localhost", ".local", ".internal"}) {
+    if (host.size() > suffix.size() && host.ends_with(suffix)) return true;
+  }
+  return false;
 }
 
 }  // namespace hearth

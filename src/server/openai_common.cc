@@ -1,6 +1,5 @@
 #include "server/openai_common.h"
 
-#include <exception>
 #include <utility>
 
 #include "server/http_util.h"
@@ -48,51 +47,16 @@ Result<std::shared_ptr<ModelLease>> LeaseOpenAiModel(ModelManager& models, Json&
   return lease;
 }
 
-Result<OpenAiChatTurn> PrepareOpenAiChat(ModelManager& models, Json body, Clock::time_point start) {
+Result<OpenAiTurn> PrepareOpenAiTurn(ModelManager& models, Json body, Clock::time_point start,
+                                     const ParseOpenAiTurnFn& parse) {
   HEARTH_ASSIGN_OR_RETURN(std::shared_ptr<ModelLease> lease, LeaseOpenAiModel(models, body));
   Engine& engine = lease->engine();
-  HEARTH_ASSIGN_OR_RETURN(TurnRequest req, ParseOpenAiChat(body, engine.bundle().defaults));
+  HEARTH_ASSIGN_OR_RETURN(TurnRequest req, parse(body, engine.bundle().defaults));
   HEARTH_ASSIGN_OR_RETURN(std::unique_ptr<PreparedTurn> prepared, engine.Prepare(std::move(req), start));
   prepared->hold = std::move(lease);
-  return OpenAiChatTurn{.engine = &engine, .turn = std::move(prepared)};
+  return OpenAiTurn{.engine = &engine, .turn = std::move(prepared)};
 }
 
-void StreamSse(httplib::Response& res, Engine& engine, std::shared_ptr<PreparedTurn> turn, SseEvents events) {
-  res.set_header("Cache-Control", "no-cache");
-  res.set_chunked_content_provider("text/event-stream", [turn, &engine, events](size_t, httplib::DataSink& sink) {
-    auto write = [&](const std::string& event) {
-      if (!sink.write(event.data(), event.size())) turn->cancel.store(true);
-    };
-    const SendEvent send = [&](const Json& j) {
-      std::string event;
-      if (events.named) event = "event: " + j.value("type", std::string()) + "\n";
-      write(event + "data: " + Dump(j) + "\n\n");
-    };
-    const auto fail = [&](const std::string& message) {
-      if (events.fail) return events.fail(message, send);
-      send(OpenAiErrorJson(500, message));
-    };
-    try {
-      events.open(send);
-      Result<TurnResult> r = engine.Run(*turn, [&](const TurnDelta& d) {
-        if (turn->cancel.load() || !sink.is_writable()) {
-          turn->cancel.store(true);
-          return;
-        }
-        events.delta(d, send);
-      }, [&sink] { return sink.is_writable(); });
-      if (!r) {
-        fail(r.error().message());
-      } else if (!turn->cancel.load()) {
-        events.finish(*r, send);
-        if (events.done_marker) write("data: [DONE]\n\n");
-      }
-    } catch (const std::exception& e) {
-      fail(std::string("internal error: ") + e.what());
-    }
-    sink.done();
-    return true;
-  });
-}
+void SendOpenAiStreamError(const std::string& message, const SendEvent& send) { send(OpenAiErrorJson(500, message)); }
 
 }  // namespace hearth::server

@@ -61,13 +61,12 @@ void ResponseBuilder::AppendText(Kind kind, const std::string& delta, const Send
     open_ = kind;
     text_.clear();
     if (kind == Kind::kReasoning) {
-      item_ = {{"id", RandomId("rs_", 24)}, {"type", "reasoning"}, {"summary", Json::array()}};
+      OpenItem({{"id", RandomId("rs_", 24)}, {"type", "reasoning"}, {"summary", Json::array()}}, send);
     } else {
-      item_ = {{"id", RandomId("msg_", 24)}, {"type", "message"}, {"status", "in_progress"},
-               {"role", "assistant"}, {"content", Json::array()}};
+      OpenItem({{"id", RandomId("msg_", 24)}, {"type", "message"}, {"status", "in_progress"},
+                {"role", "assistant"}, {"content", Json::array()}},
+               send);
     }
-    Emit(send, {{"type", "response.output_item.added"}, {"output_index", response_["output"].size()},
-                {"item", item_}});
     Json added = At(kind == Kind::kReasoning ? "response.reasoning_summary_part.added" : "response.content_part.added");
     added[kind == Kind::kReasoning ? "summary_index" : "content_index"] = 0;
     added["part"] = Part();
@@ -115,9 +114,9 @@ void ResponseBuilder::AddFunctionCall(const ParsedToolCall& call, const SendEven
   answered_ = true;
   CloseItem(send);
   const std::string arguments = Dump(call.arguments);
-  item_ = {{"id", RandomId("fc_", 24)}, {"type", "function_call"}, {"status", "in_progress"},
-           {"call_id", RandomId("call_", 8)}, {"name", call.name}, {"arguments", ""}};
-  Emit(send, {{"type", "response.output_item.added"}, {"output_index", response_["output"].size()}, {"item", item_}});
+  OpenItem({{"id", RandomId("fc_", 24)}, {"type", "function_call"}, {"status", "in_progress"},
+            {"call_id", RandomId("call_", 8)}, {"name", call.name}, {"arguments", ""}},
+           send);
   Json delta = At("response.function_call_arguments.delta");
   delta["delta"] = arguments;
   Emit(send, std::move(delta));
@@ -128,6 +127,11 @@ void ResponseBuilder::AddFunctionCall(const ParsedToolCall& call, const SendEven
   item_["status"] = "completed";
   item_["arguments"] = arguments;
   FinishItem(send);
+}
+
+void ResponseBuilder::OpenItem(Json item, const SendEvent& send) {
+  item_ = std::move(item);
+  Emit(send, {{"type", "response.output_item.added"}, {"output_index", response_["output"].size()}, {"item", item_}});
 }
 
 void ResponseBuilder::FinishItem(const SendEvent& send) {

@@ -44,6 +44,8 @@ class ResponseBuilder {
   void AppendText(Kind kind, const std::string& delta, const SendEvent& send);
   void CloseItem(const SendEvent& send);
   void AddFunctionCall(const ParsedToolCall& call, const SendEvent& send);
+  // The current output item: made current and announced (output_item.added) / finished.
+  void OpenItem(Json item, const SendEvent& send);
   void FinishItem(const SendEvent& send);
 
   Json response_;

@@ -10,6 +10,7 @@
 #include "server/logprobs_json.h"
 #include "server/request_model.h"
 #include "server/routes.h"
+#include "server/stream_turn.h"
 
 namespace hearth::server {
 namespace {
@@ -123,42 +124,29 @@ void HandleTurn(ModelManager& models, const ConnectionGuard& connections, Endpoi
     return SendJson(res, j);
   }
 
-  std::shared_ptr<PreparedTurn> turn(std::move(*prepared));
-  res.set_chunked_content_provider("application/x-ndjson", [turn, &engine, ep, model, pieces](size_t,
-                                                                                             httplib::DataSink& sink) {
-    auto write_line = [&](const Json& j) {
-      const std::string line = Dump(j) + "\n";
-      if (!sink.write(line.data(), line.size())) turn->cancel.store(true);
-    };
-    try {
-      int call_index = 0;
-      Result<TurnResult> r = engine.Run(*turn, [&](const TurnDelta& d) {
-        if (turn->cancel.load() || !sink.is_writable()) {
-          turn->cancel.store(true);
-          return;
-        }
-        Json calls = Json::array();
-        for (const ParsedToolCall& call : d.parsed.tool_calls) calls.push_back(ToolCallJson(call, call_index++));
-        Json j = Head(model);
-        PutText(j, ep, d.parsed.thinking_delta, d.parsed.content_delta, calls);
-        if (turn->wants_logprobs()) j["logprobs"] = TokenLogprobsJson(d.logprobs, pieces);
-        j["done"] = false;
-        write_line(j);
-      }, [&sink] { return sink.is_writable(); });
-      if (!r) {
-        write_line(Json{{"error", r.error().message()}});
-      } else if (!turn->cancel.load()) {
-        Json j = Head(model);
-        PutText(j, ep, "", "", Json::array());
-        PutMetrics(j, *r);
-        write_line(j);
-      }
-    } catch (const std::exception& e) {
-      write_line(Json{{"error", std::string("internal error: ") + e.what()}});
-    }
-    sink.done();
-    return true;
-  });
+  const bool wants_logprobs = (*prepared)->wants_logprobs();
+  auto call_index = std::make_shared<int>(0);
+  StreamTurn(res, engine, std::move(*prepared), StreamFraming::kNdjson,
+             {.delta =
+                  [ep, model, pieces, wants_logprobs, call_index](const TurnDelta& d, const SendEvent& send) {
+                    Json calls = Json::array();
+                    for (const ParsedToolCall& call : d.parsed.tool_calls) {
+                      calls.push_back(ToolCallJson(call, (*call_index)++));
+                    }
+                    Json j = Head(model);
+                    PutText(j, ep, d.parsed.thinking_delta, d.parsed.content_delta, calls);
+                    if (wants_logprobs) j["logprobs"] = TokenLogprobsJson(d.logprobs, pieces);
+                    j["done"] = false;
+                    send(j);
+                  },
+              .finish =
+                  [ep, model](const TurnResult& r, const SendEvent& send) {
+                    Json j = Head(model);
+                    PutText(j, ep, "", "", Json::array());
+                    PutMetrics(j, r);
+                    send(j);
+                  },
+              .fail = [](const std::string& message, const SendEvent& send) { send(Json{{"error", message}}); }});
 }
 
 }  // namespace

@@ -50,7 +50,7 @@ void HandleChat(ModelManager& models, const ConnectionGuard& connections, const 
   const Clock::time_point start = Clock::now();
   Result<Json> body = ParseBody(http);
   if (!body) return SendOpenAiError(res, body.error());
-  Result<OpenAiChatTurn> prepared = PrepareOpenAiChat(models, std::move(*body), start);
+  Result<OpenAiTurn> prepared = PrepareOpenAiTurn(models, std::move(*body), start);
   if (!prepared) return SendOpenAiError(res, prepared.error());
   Engine& engine = *prepared->engine;
   std::shared_ptr<PreparedTurn> turn = std::move(prepared->turn);
@@ -98,29 +98,31 @@ void HandleChat(ModelManager& models, const ConnectionGuard& connections, const 
     return j;
   };
   auto call_index = std::make_shared<int>(0);
-  StreamSse(res, engine, std::move(turn),
-            {.open = [chunk](const SendEvent& send) { send(chunk({{"role", "assistant"}, {"content", ""}}, nullptr)); },
-             .delta =
-                 [chunk, call_index, logprobs_json](const TurnDelta& td, const SendEvent& send) {
-                   const ParseDelta& d = td.parsed;
-                   if (!d.thinking_delta.empty())
-                     send(chunk({{"reasoning", d.thinking_delta}, {"reasoning_content", d.thinking_delta}}, nullptr));
-                   if (!d.content_delta.empty()) {
-                     send(chunk({{"content", d.content_delta}}, nullptr, logprobs_json(td.content_logprobs)));
-                   }
-                   if (!d.tool_calls.empty()) {
-                     Json calls = Json::array();
-                     for (const ParsedToolCall& call : d.tool_calls) {
-                       calls.push_back(ToolCallJson(call, (*call_index)++));
-                     }
-                     send(chunk({{"tool_calls", calls}}, nullptr));
-                   }
-                 },
-             .finish =
-                 [chunk, head, include_usage](const TurnResult& r, const SendEvent& send) {
-                   send(chunk(Json::object(), FinishReason(r)));
-                   if (include_usage) SendUsage(head, r, send);
-                 }});
+  StreamTurn(res, engine, std::move(turn), StreamFraming::kSse,
+             {.open =
+                  [chunk](const SendEvent& send) { send(chunk({{"role", "assistant"}, {"content", ""}}, nullptr)); },
+              .delta =
+                  [chunk, call_index, logprobs_json](const TurnDelta& td, const SendEvent& send) {
+                    const ParseDelta& d = td.parsed;
+                    if (!d.thinking_delta.empty())
+                      send(chunk({{"reasoning", d.thinking_delta}, {"reasoning_content", d.thinking_delta}}, nullptr));
+                    if (!d.content_delta.empty()) {
+                      send(chunk({{"content", d.content_delta}}, nullptr, logprobs_json(td.content_logprobs)));
+                    }
+                    if (!d.tool_calls.empty()) {
+                      Json calls = Json::array();
+                      for (const ParsedToolCall& call : d.tool_calls) {
+                        calls.push_back(ToolCallJson(call, (*call_index)++));
+                      }
+                      send(chunk({{"tool_calls", calls}}, nullptr));
+                    }
+                  },
+              .finish =
+                  [chunk, head, include_usage](const TurnResult& r, const SendEvent& send) {
+                    send(chunk(Json::object(), FinishReason(r)));
+                    if (include_usage) SendUsage(head, r, send);
+                  },
+              .fail = SendOpenAiStreamError});
 }
 
 // POST /v1/completions: one prompt in, text out (the prompt's rendering is decided in
@@ -131,24 +133,26 @@ void HandleCompletion(ModelManager& models, const ConnectionGuard& connections, 
   const Clock::time_point start = Clock::now();
   Result<Json> body = ParseBody(http);
   if (!body) return SendOpenAiError(res, body.error());
-  Result<std::shared_ptr<ModelLease>> lease = LeaseOpenAiModel(models, *body);
-  if (!lease) return SendOpenAiError(res, lease.error());
-  Engine& engine = (*lease)->engine();
-  Result<CompletionRequest> req = ParseOpenAiCompletion(*body, engine.bundle().defaults);
-  if (!req) return SendOpenAiError(res, req.error());
-  const bool stream = req->turn.stream, include_usage = req->turn.include_usage;
-  const std::string model = req->turn.model;
-  const std::string echoed = req->echo ? req->turn.prompt : "";
-  Result<std::unique_ptr<PreparedTurn>> prepared = engine.Prepare(std::move(req->turn), start);
+  bool echo = false;
+  Result<OpenAiTurn> prepared = PrepareOpenAiTurn(
+      models, std::move(*body), start, [&echo](const Json& b, const SamplingParams& defaults) -> Result<TurnRequest> {
+        HEARTH_ASSIGN_OR_RETURN(CompletionRequest c, ParseOpenAiCompletion(b, defaults));
+        echo = c.echo;
+        return std::move(c.turn);
+      });
   if (!prepared) return SendOpenAiError(res, prepared.error());
-  (*prepared)->hold = *lease;
+  Engine& engine = *prepared->engine;
+  std::shared_ptr<PreparedTurn> turn = std::move(prepared->turn);
+  const bool stream = turn->req.stream, include_usage = turn->req.include_usage;
+  const std::string model = turn->req.model;
+  const std::string echoed = echo ? turn->req.prompt : "";
   const Json head = {{"id", RandomId("cmpl-", 12)},
                      {"object", "text_completion"},
                      {"created", UnixSeconds()},
                      {"model", model},
                      {"system_fingerprint", "fp_hearth"}};
   const TokenPieces pieces = RenderedPieces(*engine.bundle().tokenizer);
-  const bool wants_logprobs = (*prepared)->wants_logprobs();
+  const bool wants_logprobs = turn->wants_logprobs();
   // Byte offset of the next token in the choice's text, continued across a stream's chunks.
   auto text_offset = std::make_shared<size_t>(echoed.size());
   auto with_choice = [head, pieces, wants_logprobs, text_offset](const std::string& text, const Json& finish_reason,
@@ -161,34 +165,36 @@ void HandleCompletion(ModelManager& models, const ConnectionGuard& connections, 
   };
 
   if (!stream) {
-    Result<TurnResult> r = engine.Run(**prepared, {}, connections.AliveProbe(http.remote_addr, http.remote_port));
+    Result<TurnResult> r = engine.Run(*turn, {}, connections.AliveProbe(http.remote_addr, http.remote_port));
     if (!r) return SendOpenAiError(res, r.error());
     Json j = with_choice(echoed + r->content, FinishReason(*r), r->content_logprobs);
     j["usage"] = Usage(*r);
     return res.set_content(Dump(j), "application/json");
   }
 
-  StreamSse(res, engine, std::move(*prepared),
-            {.open = [with_choice, echoed](const SendEvent& send) {
-               if (!echoed.empty()) send(with_choice(echoed, nullptr));
-             },
-             .delta =
-                 [with_choice](const TurnDelta& d, const SendEvent& send) {
-                   if (!d.parsed.content_delta.empty()) {
-                     send(with_choice(d.parsed.content_delta, nullptr, d.content_logprobs));
-                   }
-                 },
-             .finish =
-                 [with_choice, head, include_usage](const TurnResult& r, const SendEvent& send) {
-                   send(with_choice("", FinishReason(r)));
-                   if (include_usage) SendUsage(head, r, send);
-                 }});
+  StreamTurn(res, engine, std::move(turn), StreamFraming::kSse,
+             {.open = [with_choice, echoed](const SendEvent& send) {
+                if (!echoed.empty()) send(with_choice(echoed, nullptr));
+              },
+              .delta =
+                  [with_choice](const TurnDelta& d, const SendEvent& send) {
+                    if (!d.parsed.content_delta.empty()) {
+                      send(with_choice(d.parsed.content_delta, nullptr, d.content_logprobs));
+                    }
+                  },
+              .finish =
+                  [with_choice, head, include_usage](const TurnResult& r, const SendEvent& send) {
+                    send(with_choice("", FinishReason(r)));
+                    if (include_usage) SendUsage(head, r, send);
+                  },
+              .fail = SendOpenAiStreamError});
 }
 
 }  // namespace
 
 void RegisterOpenAiRoutes(httplib::Server& http, ModelManager& models, const ConnectionGuard& connections) {
-  http.Post("/v1/chat/completions", WithBody([&models, &connections](const httplib::Request& req, httplib::Response& res) {
+  http.Post("/v1/chat/completions",
+            WithBody([&models, &connections](const httplib::Request& req, httplib::Response& res) {
               HandleChat(models, connections, req, res);
             }));
   http.Post("/v1/completions", WithBody([&models, &connections](const httplib::Request& req, httplib::Response& res) {

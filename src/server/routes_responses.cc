@@ -48,7 +48,7 @@ void HandleResponses(ModelManager& models, const ConnectionGuard& connections, c
   if (!body) return SendOpenAiError(res, body.error());
   Result<Json> chat = ResponsesToChatBody(*body);
   if (!chat) return SendOpenAiError(res, chat.error());
-  Result<OpenAiChatTurn> prepared = PrepareOpenAiChat(models, std::move(*chat), start);
+  Result<OpenAiTurn> prepared = PrepareOpenAiTurn(models, std::move(*chat), start);
   if (!prepared) return SendOpenAiError(res, prepared.error());
   Engine& engine = *prepared->engine;
   std::shared_ptr<PreparedTurn> turn = std::move(prepared->turn);
@@ -66,13 +66,11 @@ void HandleResponses(ModelManager& models, const ConnectionGuard& connections, c
     return res.set_content(Dump(builder->Finish(*r, ignore)), "application/json");
   }
 
-  StreamSse(res, engine, std::move(turn),
-            {.open = [builder](const SendEvent& send) { builder->Open(send); },
-             .delta = [builder](const TurnDelta& d, const SendEvent& send) { builder->Delta(d.parsed, send); },
-             .finish = [builder](const TurnResult& r, const SendEvent& send) { builder->Finish(r, send); },
-             .fail = [builder](const std::string& message, const SendEvent& send) { builder->Fail(message, send); },
-             .named = true,
-             .done_marker = false});
+  StreamTurn(res, engine, std::move(turn), StreamFraming::kSseNamed,
+             {.open = [builder](const SendEvent& send) { builder->Open(send); },
+              .delta = [builder](const TurnDelta& d, const SendEvent& send) { builder->Delta(d.parsed, send); },
+              .finish = [builder](const TurnResult& r, const SendEvent& send) { builder->Finish(r, send); },
+              .fail = [builder](const std::string& message, const SendEvent& send) { builder->Fail(message, send); }});
 }
 
 }  // namespace
