@@ -3,32 +3,18 @@
 // run alone (greedy), the bounded queue answers 503 + Retry-After instead of growing, a client
 // that aborts mid-stream frees its slot, and /metrics parses with counters matching the traffic.
 // Usage: node concurrency.mjs HEARTH_BINARY WORK_DIR      Prints "N passed, M failed".
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-import { assert, assertEq, createHarness, postJson } from './harness.mjs';
+import { assert, assertEq, createHarness, loadClients, postJson } from './harness.mjs';
 
 const [hearth, workDir] = process.argv.slice(2);
 if (!hearth || !workDir) {
   console.error('usage: node concurrency.mjs HEARTH_BINARY WORK_DIR');
   process.exit(2);
 }
-const here = path.dirname(fileURLToPath(import.meta.url));
-const refDir = path.join(here, '..', 'reference');
-let Ollama;
-try {
-  Ollama = createRequire(path.join(refDir, 'package.json'))('ollama').Ollama;
-} catch (e) {
-  console.error(`FAIL: cannot load the ollama npm client from ${refDir}/node_modules ` +
-                `(\`cd tests/reference && npm install --no-audit --no-fund\`): ${e.message}`);
-  process.exit(1);
-}
+const { Ollama } = loadClients();
 
 const MODEL = 'tiny';
 const PARALLEL = 4, MAX_QUEUE = 12;  // 16 requests fit exactly: 4 generating, 12 waiting
-const { test, run, startServer, finish } = createHarness(hearth);
+const { test, run, makeTinyModel, startServer, finish } = createHarness(hearth);
 
 // Prometheus text -> Map of 'name{labels}' -> number; throws on a malformed sample line.
 function parseMetrics(text) {
@@ -65,10 +51,7 @@ async function waitMetrics(base, pred, what) {
 }
 
 async function main() {
-  mkdirSync(workDir, { recursive: true });
-  const modelPath = path.join(workDir, 'tiny-dense-q8_0.gguf');
-  run(['make-test-model', '--preset', 'dense-tiny', '--type', 'q8_0', '--embd', '64', '--ctx', '2048',
-       '--vocab', path.join(here, '..', 'testdata', 'ggml-vocab-gemma-4.gguf'), '--out', modelPath]);
+  const modelPath = makeTinyModel(workDir);
   const server = await startServer(modelPath, MODEL, { HEARTH_MAX_QUEUE: String(MAX_QUEUE) },
                                    ['--parallel', String(PARALLEL)]);
   const ollama = new Ollama({ host: server.base });

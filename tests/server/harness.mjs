@@ -68,11 +68,12 @@ export function createHarness(hearth) {
   }
 
   // Writes the random-weight dense-tiny q8_0 model (real Gemma 4 vocabulary) into workDir.
-  function makeTinyModel(workDir) {
+  function makeTinyModel(workDir, { seed = 1, file = 'tiny-dense-q8_0.gguf' } = {}) {
     mkdirSync(workDir, { recursive: true });
-    const modelPath = path.join(workDir, 'tiny-dense-q8_0.gguf');
+    const modelPath = path.join(workDir, file);
     run(['make-test-model', '--preset', 'dense-tiny', '--type', 'q8_0', '--embd', '64', '--ctx', '2048',
-         '--vocab', path.join(testsDir, 'testdata', 'ggml-vocab-gemma-4.gguf'), '--out', modelPath]);
+         '--seed', String(seed), '--vocab', path.join(testsDir, 'testdata', 'ggml-vocab-gemma-4.gguf'),
+         '--out', modelPath]);
     return modelPath;
   }
 

@@ -5,20 +5,16 @@
 //   node store_serve.mjs HEARTH WORKDIR
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createRequire } from 'node:module';
-import { assert, assertEq, createHarness, freePort } from './harness.mjs';
+import { assert, assertEq, createHarness, freePort, loadClients } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const [hearth, workDir] = process.argv.slice(2);
-const require = createRequire(path.join(here, '..', 'reference', 'package.json'));
-const { Ollama } = require('ollama');
+const { Ollama } = loadClients();
 
-const { test, run, startServe, stopServer, finish } = createHarness(hearth);
+const { test, run, makeTinyModel, startServe, stopServer, finish } = createHarness(hearth);
 const models = path.join(workDir, 'models');
 // The store and an empty HF cache for every `hearth` this test starts (run() and the servers
 // inherit process.env); no keep_alive from the caller's environment.
@@ -52,13 +48,8 @@ async function ps(base) {
 
 async function main() {
   rmSync(workDir, { recursive: true, force: true });
-  mkdirSync(workDir, { recursive: true });
-  const vocab = path.join(here, '..', 'testdata', 'ggml-vocab-gemma-4.gguf');
-  const fileA = path.join(workDir, 'a.gguf'), fileB = path.join(workDir, 'b.gguf');
-  for (const [file, seed] of [[fileA, 1], [fileB, 2]]) {
-    run(['make-test-model', '--preset', 'dense-tiny', '--type', 'q8_0', '--embd', '64', '--ctx', '2048',
-         '--seed', String(seed), '--vocab', vocab, '--out', file]);
-  }
+  const fileA = makeTinyModel(workDir, { seed: 1, file: 'a.gguf' });
+  const fileB = makeTinyModel(workDir, { seed: 2, file: 'b.gguf' });
   run(['create', 'alpha', '--from', fileA]);
   run(['create', 'beta', '--from', fileB]);
   const modelfile = path.join(workDir, 'Modelfile');
