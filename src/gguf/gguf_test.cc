@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -18,9 +19,15 @@ std::string TempPath(const std::string& name) {
   return std::string(::testing::TempDir()) + "/" + std::to_string(getpid()) + "-" + name;
 }
 
-std::vector<uint8_t> ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
+// Reads a file the test wrote and deletes it, so runs leave nothing behind in the temp folder.
+std::vector<uint8_t> ReadAndRemove(const std::string& path) {
+  std::vector<uint8_t> bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::remove(path.c_str());
+  return bytes;
 }
 
 // A small valid file: every scalar type, arrays (incl. nested and strings), two tensors.
@@ -45,7 +52,7 @@ std::vector<uint8_t> MakeSample() {
   const float b[5] = {9, 8, 7, 6, 5};
   EXPECT_TRUE(w.Append(b, sizeof(b)).ok());
   EXPECT_TRUE(w.Finish().ok());
-  return ReadAll(path);
+  return ReadAndRemove(path);
 }
 
 TEST(Gguf, RoundTripsEveryValueType) {
@@ -100,7 +107,7 @@ TEST(Gguf, CopyValuePreservesNestedArrays) {
   const std::string path = TempPath("nested.gguf");
   ASSERT_TRUE(w.Begin(path).ok());
   ASSERT_TRUE(w.Finish().ok());
-  const std::vector<uint8_t> back = ReadAll(path);
+  const std::vector<uint8_t> back = ReadAndRemove(path);
   Result<GgufFile> g = GgufFile::Parse(back.data(), back.size());
   ASSERT_TRUE(g.ok());
   EXPECT_EQ(g->Find("nested")->items[0].ArrayInt(1), 1);
@@ -180,6 +187,7 @@ TEST(Gguf, OpenReportsMissingFileAndNonGguf) {
   const std::string text = TempPath("text.gguf");
   std::ofstream(text) << "hello, not a model";
   Result<GgufFile> bad = GgufFile::Open(text);
+  std::remove(text.c_str());
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message().find("not a GGUF file"), std::string::npos);
 }
