@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/check.h"
 #include "base/cpu_features.h"
 #include "kernels/ops_simd.h"
 
@@ -112,6 +113,14 @@ const VecDotKernel* FindVecDot(GgmlType type, KernelIsa isa) {
     }
   }
   return nullptr;
+}
+
+QuantizeRowFn FindActivationQuantizer(GgmlType act_type) {
+  static const bool simd = Avx2Available() && !ForcedScalar();
+  const QuantTraits* traits = FindQuantTraits(act_type);
+  const QuantizeRowFn reference = traits != nullptr ? traits->quantize : nullptr;
+  HEARTH_CHECK(reference != nullptr, "no quantizer for activation type %u", static_cast<unsigned>(act_type));
+  return act_type == GgmlType::kQ8_K && simd ? QuantizeRowQ8_KAvx2 : reference;
 }
 
 const KvRowKernels* FindKvRowKernels(GgmlType type, KernelIsa isa) {

@@ -6,6 +6,7 @@
 
 #include "kernels/kv_row.h"
 #include "kernels/vec_dot.h"
+#include "quant/quant_traits.h"
 #include "tensor/dtype.h"
 
 namespace hearth {
@@ -25,6 +26,10 @@ enum class KernelIsa { kBest, kScalar, kAvx2, kAvx512 };
 // nullptr when `type` has no kernel (or none for `isa` on this CPU; kAvx2 and kAvx512 also return
 // nullptr for types without a kernel of that ISA). Thread-safe; the choice is made once.
 const VecDotKernel* FindVecDot(GgmlType type, KernelIsa isa = KernelIsa::kBest);
+
+// The quantizer for activation rows of act_type kQ8_0 or kQ8_K (quant/'s, or a SIMD twin that
+// gives identical bytes); HEARTH_KERNELS=scalar forces quant/'s. Never null for those two types.
+QuantizeRowFn FindActivationQuantizer(GgmlType act_type);
 
 // The transcendental element-wise ops of ops.h (GeGLU, soft-cap) for one ISA; the scalar set is
 // ops.cc's reference loops, the SIMD set lives in ops_simd.h.

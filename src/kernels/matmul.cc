@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/check.h"
+#include "kernels/activations.h"
 #include "kernels/dispatch.h"
 #include "quant/quant_traits.h"
 
@@ -50,27 +51,28 @@ void CheckShape(const MatrixView& w) {
                static_cast<unsigned>(w.type), static_cast<long long>(w.cols), w.row_bytes);
 }
 
-// Activations in the kernel's format: x itself for f32 kernels, else x quantized token by token
-// (split over `pool` when given). Returns the row stride in bytes through `act_row_bytes`.
+// Activations in the kernel's format: x itself for f32 kernels, else x prepared token by token
+// (activations.h; split over `pool` when given). Returns the row stride in bytes through
+// `act_row_bytes`.
 const uint8_t* PrepareActivations(const MatrixView& w, const VecDotKernel& kernel, const float* x,
                                   int64_t n_tokens, ThreadPool* pool, size_t* act_row_bytes) {
   if (kernel.act_type == GgmlType::kF32) {
     *act_row_bytes = static_cast<size_t>(w.cols) * sizeof(float);
     return reinterpret_cast<const uint8_t*>(x);
   }
-  const size_t stride = *RowBytes(kernel.act_type, w.cols);
+  const size_t stride = ActivationRowBytes(kernel.act_type, w.cols);
   *act_row_bytes = stride;
   t_activations.resize(stride * static_cast<size_t>(n_tokens));
   uint8_t* dst = t_activations.data();
-  const auto quantize = [&](int64_t begin, int64_t end, int) {
+  const auto prepare = [&](int64_t begin, int64_t end, int) {
     for (int64_t t = begin; t < end; ++t) {
-      QuantizeRow(kernel.act_type, x + t * w.cols, dst + static_cast<size_t>(t) * stride, w.cols);
+      PrepareActivationRow(kernel.act_type, x + t * w.cols, dst + static_cast<size_t>(t) * stride, w.cols);
     }
   };
   if (pool != nullptr && n_tokens > 1) {
-    pool->ParallelFor(n_tokens, quantize);
+    pool->ParallelFor(n_tokens, prepare);
   } else {
-    quantize(0, n_tokens, 0);
+    prepare(0, n_tokens, 0);
   }
   return dst;
 }

@@ -11,8 +11,8 @@
 namespace hearth {
 
 // Dot of `n` elements (a multiple of the weight block): `w` points at a row of weight blocks,
-// `a` at the activation row in the format VecDotActivationType(weight type) names (f32 floats,
-// or Q8_0 / Q8_K blocks). Quantized kernels form each block's sum in int32 exactly (the scalar
+// `a` at the activation row of the kernel's act_type as activations.h prepares it (f32 floats,
+// Q8_0 blocks, or Q8_K blocks followed by their pair sums). Quantized kernels form each block's sum in int32 exactly (the scalar
 // and SIMD twins agree on every integer sum) and combine blocks in float.
 using VecDotFn = float (*)(int64_t n, const void* w, const void* a);
 
@@ -82,6 +82,9 @@ void VecDot4Q3_KAvx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride
                      int64_t out_stride);
 void VecDot4IQ4_XSAvx2(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
                        int64_t out_stride);
+
+// --- x86/quantize_act_avx2.cc: Q8_K activation rows, byte-identical to quant/'s QuantizeRowQ8_K.
+void QuantizeRowQ8_KAvx2(const float* src, void* dst, int64_t n);
 
 // --- x86/vec_dot_k_avx512.cc: AVX-512 F + BW + VNNI (and AVX2). Call only when GetCpuFeatures()
 // reports AVX512F, AVX512BW and AVX512VNNI (dispatch.cc does). ----------------------------------

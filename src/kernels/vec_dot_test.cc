@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/activations.h"
 #include "kernels/dispatch.h"
 #include "kernels/kernels_test_util.h"
 #include "quant/quant_traits.h"
@@ -16,15 +17,11 @@ namespace {
 
 class VecDotTest : public ::testing::TestWithParam<GgmlType> {};
 
-// Activation row of `cols` floats in the kernel's format.
+// Activation row of `cols` floats in the kernel's format, as MatMul prepares it.
 std::vector<uint8_t> Activations(GgmlType act_type, const std::vector<float>& x) {
   const int64_t cols = static_cast<int64_t>(x.size());
-  std::vector<uint8_t> out(*RowBytes(act_type, cols));
-  if (act_type == GgmlType::kF32) {
-    std::memcpy(out.data(), x.data(), out.size());
-  } else {
-    QuantizeRow(act_type, x.data(), out.data(), cols);
-  }
+  std::vector<uint8_t> out(ActivationRowBytes(act_type, cols));
+  PrepareActivationRow(act_type, x.data(), out.data(), cols);
   return out;
 }
 

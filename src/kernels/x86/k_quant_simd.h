@@ -45,7 +45,8 @@ inline __m128i MinsTimesBsums(__m128i mins, const int16_t bsums[16]) {
 }
 
 // acc + (d_a * dmin_w) * summ: the min term of one Q4_K / Q5_K super-block against one Q8_K
-// activation block, as every K4/K5 kernel accumulates it (4 float lanes, summed at the end).
+// activation block, as the AVX2 K4/K5 kernels accumulate it (4 float lanes, summed at the end;
+// the AVX-512 kernel reads the activation row's pair sums instead).
 inline __m128 AccumulateMinsK4(__m128 acc, __m128i mins, const BlockQ8_K& a, float dminw) {
   return _mm_fmadd_ps(_mm_set1_ps(a.d * dminw), _mm_cvtepi32_ps(MinsTimesBsums(mins, a.bsums)), acc);
 }

@@ -13,6 +13,7 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
+#include "kernels/activations.h"
 #include "kernels/vec_dot.h"
 #include "kernels/x86/avx2_util.h"
 #include "kernels/x86/k_quant_simd.h"
@@ -21,9 +22,7 @@
 namespace hearth {
 namespace {
 
-using avx2::AccumulateMinsK4;
 using avx2::HalfToFloat;
-using avx2::HorizontalSum;
 using avx2::Load128;
 using avx2::Load256;
 using avx2::ScalesMinsK4;
@@ -58,43 +57,48 @@ inline __m512i ScaleIndex(const ScaleIndexTable& t, int j) { return _mm512_load_
 
 // Q4_K: chunk c (32 bytes of qs) holds sub-block 2c in its low nibbles and 2c + 1 in its high
 // nibbles. Broadcast to both halves and shifted by 0 / 4, it becomes elements 64c .. 64c + 63 in
-// order, which meet activation bytes 64c .. 64c + 63.
+// order, which meet activation bytes 64c .. 64c + 63. The min offsets meet the activation row's
+// pair sums (activations.h): one float multiply-add per block and token, in the low 8 lanes of
+// the same accumulator.
 template <int kRows>
 void VecDotQ4K(int64_t n, const BlockQ4_K* wb, const uint8_t* a, size_t a_stride, float* out,
                int64_t out_stride) {
   const __m512i low4 = _mm512_set1_epi8(0x0F);
   const __m512i nibble_shift = HalfShifts(0, 4);
   const BlockQ8_K* ab[kRows];
+  const float* pair_sums[kRows];
   __m512 acc[kRows];
-  __m128 acc_m[kRows];
   for (int i = 0; i < kRows; ++i) {
     ab[i] = reinterpret_cast<const BlockQ8_K*>(a + i * a_stride);
+    pair_sums[i] = Q8KPairSums(a + i * a_stride, n);
     acc[i] = _mm512_setzero_ps();
-    acc_m[i] = _mm_setzero_ps();
   }
   for (int64_t b = 0; b < n / kQK_K; ++b) {
     const float dw = HalfToFloat(wb[b].d);
-    const float dminw = HalfToFloat(wb[b].dmin);
     const ScalesMinsK4 sm = UnpackScalesMinsK4(wb[b].scales);
     const __m512i scales = _mm512_castsi128_si512(sm.scales);
-    __m512i sumi[kRows];
+    // dmin * m_s in lanes 0-7, zero above: fnmadd leaves lanes 8-15 of acc alone.
+    const __m512 mins = _mm512_zextps256_ps512(_mm256_mul_ps(
+        _mm256_set1_ps(HalfToFloat(wb[b].dmin)), _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(sm.mins))));
     for (int i = 0; i < kRows; ++i) {
-      acc_m[i] = AccumulateMinsK4(acc_m[i], sm.mins, ab[i][b], dminw);
-      sumi[i] = _mm512_setzero_si512();
+      acc[i] = _mm512_fnmadd_ps(mins, _mm512_zextps256_ps512(_mm256_loadu_ps(pair_sums[i] + 8 * b)), acc[i]);
     }
+    __m512i sumi[kRows];
     for (int c = 0; c < 4; ++c) {
       const __m512i q =
           _mm512_and_si512(_mm512_srlv_epi16(Broadcast256(wb[b].qs + 32 * c), nibble_shift), low4);
       const __m512i sc = _mm512_permutexvar_epi16(ScaleIndex(kQ4KScaleIndex, c), scales);
       for (int i = 0; i < kRows; ++i) {
-        sumi[i] = _mm512_dpwssd_epi32(sumi[i], _mm512_maddubs_epi16(q, Load512(ab[i][b].qs + 64 * c)), sc);
+        const __m512i pairs = _mm512_maddubs_epi16(q, Load512(ab[i][b].qs + 64 * c));
+        // The first chunk starts the sum (vpmaddwd), so no zeroed register is needed.
+        sumi[i] = c == 0 ? _mm512_madd_epi16(pairs, sc) : _mm512_dpwssd_epi32(sumi[i], pairs, sc);
       }
     }
     for (int i = 0; i < kRows; ++i) {
       acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(ab[i][b].d * dw), _mm512_cvtepi32_ps(sumi[i]), acc[i]);
     }
   }
-  for (int i = 0; i < kRows; ++i) out[i * out_stride] = _mm512_reduce_add_ps(acc[i]) - HorizontalSum(acc_m[i]);
+  for (int i = 0; i < kRows; ++i) out[i * out_stride] = _mm512_reduce_add_ps(acc[i]);
 }
 
 // Q6_K half h (elements 128h .. 128h + 127): ql bytes 64h .. 64h + 63 give the low nibbles of
