@@ -21,6 +21,7 @@ struct KernelRow {
   VecDot4Fn avx2_4 = nullptr;  // four-token twin of avx2 (prefill), optional
   VecDotFn avx512 = nullptr;   // null: AVX-512 CPUs use the AVX2 kernel
   VecDot4Fn avx512_4 = nullptr;
+  VecDot8Fn avx512_8 = nullptr;
 };
 
 constexpr std::array kKernelRows = {
@@ -37,7 +38,7 @@ constexpr std::array kKernelRows = {
     KernelRow{GgmlType::kQ2_K, GgmlType::kQ8_K, VecDotQ2_KRef, VecDotQ2_KAvx2, VecDot4Q2_KAvx2},
     KernelRow{GgmlType::kQ3_K, GgmlType::kQ8_K, VecDotQ3_KRef, VecDotQ3_KAvx2, VecDot4Q3_KAvx2},
     KernelRow{GgmlType::kQ4_K, GgmlType::kQ8_K, VecDotQ4_KRef, VecDotQ4_KAvx2, VecDot4Q4_KAvx2,
-              VecDotQ4_KAvx512, VecDot4Q4_KAvx512},
+              VecDotQ4_KAvx512, VecDot4Q4_KAvx512, VecDot8Q4_KAvx512},
     KernelRow{GgmlType::kQ5_K, GgmlType::kQ8_K, VecDotQ5_KRef, VecDotQ5_KAvx2, VecDot4Q5_KAvx2},
     KernelRow{GgmlType::kQ6_K, GgmlType::kQ8_K, VecDotQ6_KRef, VecDotQ6_KAvx2, VecDot4Q6_KAvx2,
               VecDotQ6_KAvx512, VecDot4Q6_KAvx512},
@@ -78,12 +79,12 @@ Resolved Resolve() {
   Resolved r;
   for (size_t i = 0; i < kNumRows; ++i) {
     const KernelRow& row = kKernelRows[i];
-    r.scalar[i] = {row.act_type, row.scalar, nullptr};
+    r.scalar[i] = {row.act_type, row.scalar, nullptr, nullptr};
     r.has_avx2[i] = avx2_ok && row.avx2 != nullptr;
     r.avx2[i] = {row.act_type, r.has_avx2[i] ? row.avx2 : row.scalar,
-                 r.has_avx2[i] ? row.avx2_4 : nullptr};
+                 r.has_avx2[i] ? row.avx2_4 : nullptr, nullptr};
     r.has_avx512[i] = avx512_ok && row.avx512 != nullptr;
-    r.avx512[i] = {row.act_type, row.avx512, row.avx512_4};
+    r.avx512[i] = {row.act_type, row.avx512, row.avx512_4, row.avx512_8};
     if (force_scalar) {
       r.best[i] = r.scalar[i];
     } else if (r.has_avx512[i] && !cap_avx2) {

@@ -16,6 +16,7 @@ struct VecDotKernel {
   GgmlType act_type;  // activation row format: kF32, kQ8_0 or kQ8_K
   VecDotFn fn;
   VecDot4Fn fn4;  // null: no four-token kernel, MatMul calls fn once per token
+  VecDot8Fn fn8 = nullptr;  // null: no eight-token kernel, MatMul uses fn4 (or fn)
 };
 
 // Implementation sets a caller can ask for. kBest is what MatMul uses: the widest SIMD twin the

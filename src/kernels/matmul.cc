@@ -77,34 +77,34 @@ const uint8_t* PrepareActivations(const MatrixView& w, const VecDotKernel& kerne
   return dst;
 }
 
-// y rows [row_begin, row_end) for every token, tile by tile; tokens four at a time where the
-// kernel has a four-token form (same results, each weight block decoded once per four tokens).
+// y rows [row_begin, row_end) for every token, tile by tile; tokens eight or four at a time where
+// the kernel has such a form (same results, each weight block decoded once per group of tokens).
 void FastRows(const MatrixView& w, const VecDotKernel& kernel, const uint8_t* act,
               size_t act_row_bytes, int64_t n_tokens, float* y, int64_t row_begin,
               int64_t row_end) {
   const int64_t tile = std::clamp<int64_t>(
       static_cast<int64_t>(kWeightTileBytes / std::max<size_t>(w.row_bytes, 1)), 1, kMaxTileRows);
-  const int64_t n_quads = kernel.fn4 != nullptr ? n_tokens / 4 : 0;
   for (int64_t r0 = row_begin; r0 < row_end; r0 += tile) {
     const int64_t r1 = std::min(row_end, r0 + tile);
-    for (int64_t q = 0; q < n_quads; ++q) {
-      const uint8_t* a = act + static_cast<size_t>(4 * q) * act_row_bytes;
-      float* yt = y + 4 * q * w.rows;
-      for (int64_t r = r0; r < r1; ++r) {
-        const uint8_t* row = w.data + static_cast<size_t>(r) * w.row_bytes;
-        // The first pass over a tile brings it from memory; later passes find it in cache.
-        if (q == 0) PrefetchAhead(row, w.row_bytes);
-        kernel.fn4(w.cols, row, a, act_row_bytes, yt + r, w.rows);
-      }
-    }
-    for (int64_t t = 4 * n_quads; t < n_tokens; ++t) {
+    int64_t t = 0;
+    while (t < n_tokens) {
+      const int64_t left = n_tokens - t;
+      const int64_t group = kernel.fn8 != nullptr && left >= 8 ? 8 : kernel.fn4 != nullptr && left >= 4 ? 4 : 1;
       const uint8_t* a = act + static_cast<size_t>(t) * act_row_bytes;
       float* yt = y + t * w.rows;
       for (int64_t r = r0; r < r1; ++r) {
         const uint8_t* row = w.data + static_cast<size_t>(r) * w.row_bytes;
+        // The first pass over a tile brings it from memory; later passes find it in cache.
         if (t == 0) PrefetchAhead(row, w.row_bytes);
-        yt[r] = kernel.fn(w.cols, row, a);
+        if (group == 8) {
+          kernel.fn8(w.cols, row, a, act_row_bytes, yt + r, w.rows);
+        } else if (group == 4) {
+          kernel.fn4(w.cols, row, a, act_row_bytes, yt + r, w.rows);
+        } else {
+          yt[r] = kernel.fn(w.cols, row, a);
+        }
       }
+      t += group;
     }
   }
 }

@@ -21,6 +21,9 @@ using VecDotFn = float (*)(int64_t n, const void* w, const void* a);
 // result is bit-identical to VecDotFn on that row, so the tiling never changes the output.
 using VecDot4Fn = void (*)(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
                            int64_t out_stride);
+// The same for eight activation rows (i < 8): where the weight decoding is a large share of the
+// work (Q4_K on AVX-512), spreading it over eight tokens is worth the extra registers.
+using VecDot8Fn = VecDot4Fn;
 
 // --- ref/vec_dot_ref.cc: floats and the 32-element formats (activations Q8_0). -------------
 float VecDotF32Ref(int64_t n, const void* w, const void* a);
@@ -93,6 +96,8 @@ float VecDotQ6_KAvx512(int64_t n, const void* w, const void* a);
 void VecDot4Q4_KAvx512(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
                        int64_t out_stride);
 void VecDot4Q6_KAvx512(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                       int64_t out_stride);
+void VecDot8Q4_KAvx512(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
                        int64_t out_stride);
 
 }  // namespace hearth

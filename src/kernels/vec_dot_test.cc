@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/activations.h"
@@ -80,9 +81,9 @@ TEST_P(SimdVecDotTest, SimdMatchesScalar) {
   }
 }
 
-// The four-token kernel must give, bit for bit, what the one-token kernel of its ISA gives for
-// each token: MatMul's results then do not depend on how tokens are grouped.
-TEST_P(FourTokenVecDotTest, FourTokenKernelMatchesOneToken) {
+// The four- and eight-token kernels must give, bit for bit, what the one-token kernel of their
+// ISA gives for each token: MatMul's results then do not depend on how tokens are grouped.
+TEST_P(FourTokenVecDotTest, MultiTokenKernelsMatchOneToken) {
   const GgmlType type = GetParam().type;
   const VecDotKernel* simd = FindVecDot(type, GetParam().isa);
   ASSERT_TRUE(simd != nullptr && simd->fn4 != nullptr);
@@ -91,19 +92,30 @@ TEST_P(FourTokenVecDotTest, FourTokenKernelMatchesOneToken) {
   for (const int64_t n : {block, 3 * block, 9 * block}) {
     const std::vector<uint8_t> w = test::RandomRows(type, 1, n, rng);
     std::vector<std::vector<uint8_t>> rows;
-    for (int i = 0; i < 4; ++i)
+    for (int i = 0; i < 8; ++i)
       rows.push_back(Activations(simd->act_type, test::RandomFloats(n, rng)));
-    // Four rows with a padded stride, as MatMul lays them out back to back.
+    // The rows with a padded stride, as MatMul lays them out back to back.
     const size_t stride = rows[0].size() + 8;
-    std::vector<uint8_t> packed(4 * stride);
-    for (int i = 0; i < 4; ++i)
+    std::vector<uint8_t> packed(8 * stride);
+    for (int i = 0; i < 8; ++i)
       std::memcpy(packed.data() + i * stride, rows[i].data(), rows[i].size());
-    float out[4 * 3];
-    simd->fn4(n, w.data(), packed.data(), stride, out, 3);
-    for (int i = 0; i < 4; ++i) {
-      EXPECT_EQ(out[3 * i], simd->fn(n, w.data(), rows[i].data())) << "n=" << n << " row " << i;
+    for (const auto& [width, fn] : {std::pair{4, simd->fn4}, std::pair{8, simd->fn8}}) {
+      if (fn == nullptr) continue;
+      float out[8 * 3];
+      fn(n, w.data(), packed.data(), stride, out, 3);
+      for (int i = 0; i < width; ++i) {
+        EXPECT_EQ(out[3 * i], simd->fn(n, w.data(), rows[i].data()))
+            << width << "-token kernel, n=" << n << " row " << i;
+      }
     }
   }
+}
+
+// The AVX-512 Q4_K kernel has the eight-token form (the prefill hot spot on AVX-512 CPUs).
+TEST(FourTokenVecDot, Avx512Q4KHasEightTokenForm) {
+  const VecDotKernel* k = FindVecDot(GgmlType::kQ4_K, KernelIsa::kAvx512);
+  if (k == nullptr) GTEST_SKIP() << "CPU without AVX-512 VNNI";
+  EXPECT_NE(k->fn8, nullptr);
 }
 
 // The scalar integer kernel against the float dot of the dequantized rows (double): they differ

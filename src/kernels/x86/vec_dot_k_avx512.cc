@@ -169,6 +169,11 @@ void VecDot4Q4_KAvx512(int64_t n, const void* w, const uint8_t* a, size_t a_stri
   VecDotQ4K<4>(n, static_cast<const BlockQ4_K*>(w), a, a_stride, out, out_stride);
 }
 
+void VecDot8Q4_KAvx512(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                       int64_t out_stride) {
+  VecDotQ4K<8>(n, static_cast<const BlockQ4_K*>(w), a, a_stride, out, out_stride);
+}
+
 void VecDot4Q6_KAvx512(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
                        int64_t out_stride) {
   VecDotQ6K<4>(n, static_cast<const BlockQ6_K*>(w), a, a_stride, out, out_stride);
