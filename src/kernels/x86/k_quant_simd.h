@@ -38,17 +38,4 @@ inline ScalesMinsK4 UnpackScalesMinsK4(const uint8_t* packed) {
   return {_mm_cvtepu8_epi16(bytes), _mm_cvtepu8_epi16(_mm_srli_si128(bytes, 8))};
 }
 
-// summ = sum_s min_s * (bsums[2s] + bsums[2s + 1]) as 4 int32 lanes; pair sums stay below 2^13.
-inline __m128i MinsTimesBsums(__m128i mins, const int16_t bsums[16]) {
-  const __m128i pairs = _mm_hadd_epi16(Load128(bsums), Load128(bsums + 8));
-  return _mm_madd_epi16(mins, pairs);
-}
-
-// acc + (d_a * dmin_w) * summ: the min term of one Q4_K / Q5_K super-block against one Q8_K
-// activation block, as the AVX2 K4/K5 kernels accumulate it (4 float lanes, summed at the end;
-// the AVX-512 kernel reads the activation row's pair sums instead).
-inline __m128 AccumulateMinsK4(__m128 acc, __m128i mins, const BlockQ8_K& a, float dminw) {
-  return _mm_fmadd_ps(_mm_set1_ps(a.d * dminw), _mm_cvtepi32_ps(MinsTimesBsums(mins, a.bsums)), acc);
-}
-
 }  // namespace hearth::avx2

@@ -3,6 +3,7 @@
 // float scales with one FMA; only the float accumulation order differs from the scalar kernels.
 #include <immintrin.h>
 
+#include "kernels/activations.h"
 #include "kernels/vec_dot.h"
 #include "kernels/x86/avx2_util.h"
 #include "kernels/x86/k_quant_simd.h"
@@ -11,7 +12,6 @@
 namespace hearth {
 namespace {
 
-using avx2::AccumulateMinsK4;
 using avx2::BroadcastI16Pair;
 using avx2::DotU8Scaled;
 using avx2::HalfToFloat;
@@ -28,29 +28,31 @@ inline __m256i BroadcastI16(int k) {
 
 // Q4_K and Q5_K differ only in the fifth bit; kHighBit selects it at compile time. kRows
 // activation rows (a + i * a_stride) share each decoded weight chunk; every row sees exactly
-// the operations of the one-row kernel, so results are bit-identical to it.
+// the operations of the one-row kernel, so results are bit-identical to it. The min offsets meet
+// the activation row's pair sums (activations.h): one multiply-add per block and row.
 template <bool kHighBit, int kRows, typename Block>
 void VecDotK4K5(int64_t n, const Block* wb, const uint8_t* a, size_t a_stride, float* out,
                 int64_t out_stride) {
   const __m256i low4 = _mm256_set1_epi8(0x0F);
   const BlockQ8_K* ab[kRows];
+  const float* pair_sums[kRows];
   __m256 acc[kRows];
-  __m128 acc_m[kRows];
   for (int i = 0; i < kRows; ++i) {
     ab[i] = reinterpret_cast<const BlockQ8_K*>(a + i * a_stride);
+    pair_sums[i] = Q8KPairSums(a + i * a_stride, n);
     acc[i] = _mm256_setzero_ps();
-    acc_m[i] = _mm_setzero_ps();
   }
   for (int64_t b = 0; b < n / kQK_K; ++b) {
     const float dw = HalfToFloat(wb[b].d);
-    const float dminw = HalfToFloat(wb[b].dmin);
     const ScalesMinsK4 sm = UnpackScalesMinsK4(wb[b].scales);
+    const __m256 mins = _mm256_mul_ps(_mm256_set1_ps(HalfToFloat(wb[b].dmin)),
+                                      _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(sm.mins)));
     const __m256i scales = _mm256_broadcastsi128_si256(sm.scales);
     __m256i qh = _mm256_setzero_si256();
     if constexpr (kHighBit) qh = Load256(wb[b].qh);
     __m256i sumi[kRows];
     for (int i = 0; i < kRows; ++i) {
-      acc_m[i] = AccumulateMinsK4(acc_m[i], sm.mins, ab[i][b], dminw);
+      acc[i] = _mm256_fnmadd_ps(mins, _mm256_loadu_ps(pair_sums[i] + 8 * b), acc[i]);
       sumi[i] = _mm256_setzero_si256();
     }
     // Chunk c: 32 bytes, low nibbles = sub-block 2c, high nibbles = sub-block 2c + 1.
@@ -84,8 +86,7 @@ void VecDotK4K5(int64_t n, const Block* wb, const uint8_t* a, size_t a_stride, f
           _mm256_fmadd_ps(_mm256_set1_ps(ab[i][b].d * dw), _mm256_cvtepi32_ps(sumi[i]), acc[i]);
     }
   }
-  for (int i = 0; i < kRows; ++i)
-    out[i * out_stride] = HorizontalSum(acc[i]) - HorizontalSum(acc_m[i]);
+  for (int i = 0; i < kRows; ++i) out[i * out_stride] = HorizontalSum(acc[i]);
 }
 
 // q in 0..63 is dotted unsigned; the -32 offset comes back through the activation group sums:
