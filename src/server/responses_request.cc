@@ -14,13 +14,24 @@ Result<std::string> RequiredString(const Json& item, const char* key, const std:
   return it->get<std::string>();
 }
 
+// A string field that may be left out: `fallback` when absent or null, InvalidArgument when it is
+// something else than a string (json::value would throw on it).
+Result<std::string> OptionalString(const Json& item, const char* key, const std::string& where,
+                                   const std::string& fallback) {
+  auto it = item.find(key);
+  if (it == item.end() || it->is_null()) return fallback;
+  if (!it->is_string()) return InvalidArgument(Field(where, key) + ": expected a string");
+  return it->get<std::string>();
+}
+
 // Message content: a string, or text parts (input_text / output_text / text) joined in order.
 Result<std::string> ContentText(const Json& content, const std::string& where) {
   if (content.is_string()) return content.get<std::string>();
   if (!content.is_array()) return InvalidArgument(where + ": expected a string or an array of content parts");
   std::string text;
   for (const Json& part : content) {
-    const std::string type = part.is_object() ? part.value("type", std::string()) : std::string();
+    if (!part.is_object()) return InvalidArgument(where + ": content parts must be objects");
+    HEARTH_ASSIGN_OR_RETURN(const std::string type, OptionalString(part, "type", where + "[]", ""));
     if (type != "input_text" && type != "output_text" && type != "text") {
       return InvalidArgument(where + ": only text parts are supported (got \"" + type + "\")");
     }
@@ -54,7 +65,7 @@ std::string CallName(const Json& messages, const std::string& call_id) {
 Status AppendItem(const Json& item, size_t index, Json& messages) {
   const std::string where = "input[" + std::to_string(index) + "]";
   if (!item.is_object()) return InvalidArgument(where + ": expected an object");
-  const std::string type = item.value("type", std::string("message"));
+  HEARTH_ASSIGN_OR_RETURN(const std::string type, OptionalString(item, "type", where, "message"));
   if (type == "message") {
     HEARTH_ASSIGN_OR_RETURN(const std::string role, RequiredString(item, "role", where));
     auto content = item.find("content");
@@ -90,9 +101,9 @@ Result<Json> ChatTools(const Json& tools) {
   for (size_t i = 0; i < tools.size(); ++i) {
     const std::string where = "tools[" + std::to_string(i) + "]";
     const Json& tool = tools[i];
-    if (!tool.is_object() || tool.value("type", std::string()) != "function") {
-      return InvalidArgument(where + ".type: only \"function\" tools are supported");
-    }
+    if (!tool.is_object()) return InvalidArgument(where + ": expected an object");
+    HEARTH_ASSIGN_OR_RETURN(const std::string type, OptionalString(tool, "type", where, ""));
+    if (type != "function") return InvalidArgument(where + ".type: only \"function\" tools are supported");
     HEARTH_ASSIGN_OR_RETURN(const std::string name, RequiredString(tool, "name", where));
     Json function = {{"name", name}};
     for (const char* key : {"description", "parameters", "strict"}) {
@@ -110,7 +121,7 @@ Result<Json> ResponseFormat(const Json& text) {
   auto format = text.find("format");
   if (format == text.end() || format->is_null()) return Json();
   if (!format->is_object()) return InvalidArgument("text.format: expected an object");
-  const std::string type = format->value("type", std::string());
+  HEARTH_ASSIGN_OR_RETURN(const std::string type, OptionalString(*format, "type", "text.format", ""));
   if (type != "json_schema") return Json{{"type", type}};
   Json schema = *format;
   schema.erase("type");

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
+#include "server/http_util.h"
+
 namespace hearth::server {
 namespace {
 
@@ -44,6 +48,24 @@ TEST(ResponsesToChatBody, RefusesWhatItCannotServe) {
                            R"({"input":[{"type":"computer_call"}]})", R"({"input":[7]})",
                            R"({"input":"x","instructions":3})", R"({"input":"x","text":{"format":"json"}})", "[]"}) {
     EXPECT_FALSE(ResponsesToChatBody(Json::parse(body))) << body;
+  }
+}
+
+// A "type" that is not a string is a 400 naming the field, not an exception (found by
+// api_request_fuzz: {"tools":[{"type":{...}}]} threw json::type_error).
+TEST(ResponsesToChatBody, NonStringTypesAreClearErrors) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"input":"x","tools":[{"type":{"type":"object"}}]})", "tools[0].type: expected a string"},
+      {R"({"input":[{"type":7}]})", "input[0].type: expected a string"},
+      {R"({"input":[{"role":"user","content":[{"type":[1]}]}]})", "input[0].content[].type: expected a string"},
+      {R"({"input":[{"role":"user","content":[3]}]})", "input[0].content: content parts must be objects"},
+      {R"({"input":"x","text":{"format":{"type":false}}})", "text.format.type: expected a string"},
+  };
+  for (const auto& [body, message] : cases) {
+    Result<Json> r = ResponsesToChatBody(Json::parse(body));
+    ASSERT_FALSE(r) << body;
+    EXPECT_EQ(HttpStatus(r.error()), 400) << body;
+    EXPECT_EQ(r.error().message(), message) << body;
   }
 }
 
