@@ -36,15 +36,24 @@ void GeluMul(const float* gate, const float* up, float* out, int64_t n) {
   FindElementwiseOps()->gelu_mul(gate, up, out, n);
 }
 
-void RopeNeox(float* v, int n_rot, int64_t pos, float base, const float* freq_divisors) {
+void RopeAngles(int n_rot, int64_t pos, float base, const float* freq_divisors, RopeRotation* out) {
   const int half = n_rot / 2;
+  out->cos.resize(static_cast<size_t>(half));
+  out->sin.resize(static_cast<size_t>(half));
   for (int i = 0; i < half; ++i) {
     // Angle in double: at 256K positions an f32 product loses the low bits of the phase.
     const double inv_freq = std::pow(static_cast<double>(base), -2.0 * i / n_rot);
     const double divisor = freq_divisors != nullptr ? freq_divisors[i] : 1.0;
     const double theta = static_cast<double>(pos) * inv_freq / divisor;
-    const float c = static_cast<float>(std::cos(theta));
-    const float s = static_cast<float>(std::sin(theta));
+    out->cos[static_cast<size_t>(i)] = static_cast<float>(std::cos(theta));
+    out->sin[static_cast<size_t>(i)] = static_cast<float>(std::sin(theta));
+  }
+}
+
+void RopeNeox(float* v, int n_rot, const RopeRotation& r) {
+  const int half = n_rot / 2;
+  for (int i = 0; i < half; ++i) {
+    const float c = r.cos[static_cast<size_t>(i)], s = r.sin[static_cast<size_t>(i)];
     const float a = v[i], b = v[i + half];
     v[i] = a * c - b * s;
     v[i + half] = a * s + b * c;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace hearth {
 
@@ -18,10 +19,18 @@ float Gelu(float x);
 // SetGeluNumerics(kGgmlF16Table), llama.cpp's table GELU instead (gelu_numerics.h).
 void GeluMul(const float* gate, const float* up, float* out, int64_t n);
 
-// NEOX ("rotate-half") RoPE of one head vector in place (spec §d.4): pairs (i, i + n_rot/2) for
-// i < n_rot/2, angle pos * base^(-2i/n_rot) / freq_divisors[i] (null = all 1). Elements past
-// n_rot are left unchanged.
-void RopeNeox(float* v, int n_rot, int64_t pos, float base, const float* freq_divisors);
+// The RoPE rotation of one position (spec §d.4): cos and sin of the angle
+// pos * base^(-2i/n_rot) / freq_divisors[i] (null divisors = all 1) for i < n_rot/2. Computed
+// once per token and layer kind, then applied to every query and key head of the token (the
+// angles cost a pow, a sin and a cos in double each: computing them per head was ~2% of prefill).
+struct RopeRotation {
+  std::vector<float> cos, sin;  // [n_rot / 2]
+};
+void RopeAngles(int n_rot, int64_t pos, float base, const float* freq_divisors, RopeRotation* out);
+
+// NEOX ("rotate-half") RoPE of one head vector in place: pairs (i, i + n_rot/2) for i < n_rot/2
+// turned by rotation r (made for this n_rot). Elements past n_rot are left unchanged.
+void RopeNeox(float* v, int n_rot, const RopeRotation& r);
 
 // In-place softmax over n values (max-subtracted, f32).
 void Softmax(float* x, int64_t n);

@@ -1,5 +1,6 @@
 // The AVX2 element-wise ops against their scalar references (std::tanh), on sweeps that cover
-// the Taylor/exp switch at |x| = 0.0625, saturation, tails of every length mod 8, and NaN.
+// the Taylor/exp switch at |x| = 0.0625, saturation, tails of every length mod 8, and NaN; RoPE
+// against its formula.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -92,6 +93,37 @@ TEST(OpsTest, DispatchedOpsAreOneOfTheTwins) {
   ops->gelu_mul(gate.data(), up.data(), b.data(), static_cast<int64_t>(b.size()));
   EXPECT_EQ(a, b);
   for (size_t i = 0; i < gate.size(); ++i) EXPECT_NEAR(a[i], Gelu(gate[i]) * up[i], 1e-5);
+}
+
+// RoPE (spec §d.4) against the formula evaluated here in double: pair (i, i + n_rot/2) turns by
+// pos * base^(-2i/n_rot) / divisor_i; elements past n_rot stay; position 0 is the identity.
+TEST(Rope, RotatesPairsByTheSpecAngles) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
+  const int hd = 40, n_rot = 32, half = n_rot / 2;
+  const float base = 10000.0f;
+  std::vector<float> divisors(half);
+  for (int i = 0; i < half; ++i) divisors[i] = i < 4 ? 1.0f : 8.0f;
+  for (const int64_t pos : {int64_t{0}, int64_t{7}, int64_t{200000}}) {
+    for (const float* div : {static_cast<const float*>(nullptr), static_cast<const float*>(divisors.data())}) {
+      std::vector<float> v(hd);
+      for (float& x : v) x = dist(rng);
+      const std::vector<float> orig = v;
+      RopeRotation r;
+      RopeAngles(n_rot, pos, base, div, &r);
+      RopeNeox(v.data(), n_rot, r);
+      for (int i = 0; i < half; ++i) {
+        const double theta = pos * std::pow(double{base}, -2.0 * i / n_rot) / (div ? div[i] : 1.0);
+        const double a = orig[i], b = orig[i + half];
+        EXPECT_NEAR(v[i], a * std::cos(theta) - b * std::sin(theta), 1e-5) << "pos " << pos << " i " << i;
+        EXPECT_NEAR(v[i + half], a * std::sin(theta) + b * std::cos(theta), 1e-5) << "pos " << pos << " i " << i;
+      }
+      for (int i = n_rot; i < hd; ++i) EXPECT_EQ(v[i], orig[i]);
+      if (pos == 0) {
+        EXPECT_EQ(v, orig);
+      }
+    }
+  }
 }
 
 }  // namespace

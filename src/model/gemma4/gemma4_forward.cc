@@ -68,11 +68,14 @@ void AttentionBlock(const Gemma4Hparams& hp, const Gemma4Weights& w, int il, con
   // §d.4: q = RoPE(RMSNorm(W_q a; q_norm)) per head.
   std::vector<float> q(static_cast<size_t>(T) * q_width);
   MatMul(lw.attn_q, a.data(), T, q.data(), pool, mode);
+  // One rotation per token, shared by its query and key heads.
+  std::vector<RopeRotation> rotations(static_cast<size_t>(T));
   for (int t = 0; t < T; ++t) {
+    RopeAngles(lp.n_rot, b.rows[static_cast<size_t>(t)].pos, lp.rope_base, rope_div, &rotations[static_cast<size_t>(t)]);
     for (int hh = 0; hh < lp.n_head; ++hh) {
       float* qh = q.data() + (static_cast<int64_t>(t) * lp.n_head + hh) * hd;
       RmsNorm(qh, lw.attn_q_norm.data(), qh, hd, hp.rms_eps);
-      RopeNeox(qh, lp.n_rot, b.rows[static_cast<size_t>(t)].pos, lp.rope_base, rope_div);
+      RopeNeox(qh, lp.n_rot, rotations[static_cast<size_t>(t)]);
     }
   }
 
@@ -92,7 +95,7 @@ void AttentionBlock(const Gemma4Hparams& hp, const Gemma4Weights& w, int il, con
       float* v_row = v.data() + static_cast<int64_t>(t) * kv_width;
       for (int g = 0; g < lp.n_head_kv; ++g) {
         RmsNorm(k_row + g * hd, lw.attn_k_norm.data(), k_row + g * hd, hd, hp.rms_eps);
-        RopeNeox(k_row + g * hd, lp.n_rot, pos, lp.rope_base, rope_div);
+        RopeNeox(k_row + g * hd, lp.n_rot, rotations[static_cast<size_t>(t)]);
         RmsNorm(v_row + g * hd, nullptr, v_row + g * hd, hd, hp.rms_eps);
       }
       cache->StoreK(il, pos, k_row);  // converted to the cache's element type
