@@ -264,12 +264,15 @@ async function main() {
     assertEq((await r.json()).done, true, 'done');
     const ended = await Promise.all(slow);
     assertEq(ended.filter((t) => t === null).length, 0, 'slow-body connections still open');
-    // Connections the kernel reset were never served, so they say nothing about the deadline.
-    const closed = ended.filter((c) => !c.reset).map((c) => c.ms / 1000);
-    assert(closed.length >= HTTP_THREADS / 2, `${HTTP_THREADS - closed.length} of ${HTTP_THREADS} connections reset`);
-    const earliest = Math.min(...closed), latest = Math.max(...closed);
-    console.log(`     normal request answered after ${waited.toFixed(1)} s; ${closed.length} slow bodies cut at ` +
-                `${earliest.toFixed(1)}-${latest.toFixed(1)} s (${HTTP_THREADS - closed.length} reset unserved)`);
+    // The guard cuts a slow body with shutdown(); a byte the client sends before it has seen the
+    // FIN draws a reset, so a reset at the deadline is a cut like a clean close (a loaded machine
+    // sees more of them: 17 of 32 once). A reset well before it is a connection never served.
+    const cut = ended.filter((c) => !c.reset || c.ms / 1000 >= REQUEST_TIMEOUT_S - 1).map((c) => c.ms / 1000);
+    assert(cut.length >= HTTP_THREADS / 2, `${HTTP_THREADS - cut.length} of ${HTTP_THREADS} connections reset early`);
+    const earliest = Math.min(...cut), latest = Math.max(...cut);
+    const resets = ended.filter((c) => c.reset).length;
+    console.log(`     normal request answered after ${waited.toFixed(1)} s; ${cut.length} slow bodies cut at ` +
+                `${earliest.toFixed(1)}-${latest.toFixed(1)} s (${resets} of the ${HTTP_THREADS} ended by a reset)`);
     assert(earliest >= REQUEST_TIMEOUT_S - 1, `slow bodies cut already at ${earliest} s, before the deadline`);
     // Slack for a loaded CI machine (one byte a second, cut when a byte after the deadline is
     // read); still well before the clients' own give-up at REQUEST_TIMEOUT_S + 15.
