@@ -13,9 +13,9 @@ namespace {
 void WritePairSums(const uint8_t* blocks_bytes, int64_t n, float* p) {
   const auto* blocks = reinterpret_cast<const BlockQ8_K*>(blocks_bytes);
   for (int64_t b = 0; b < n / kQK_K; ++b) {
-    for (int s = 0; s < kQK_K / 32; ++s) {
+    for (int s = 0; s < kQK_K / kQK; ++s) {
       const int sum = blocks[b].bsums[2 * s] + blocks[b].bsums[2 * s + 1];
-      p[b * (kQK_K / 32) + s] = blocks[b].d * static_cast<float>(sum);
+      p[b * (kQK_K / kQK) + s] = blocks[b].d * static_cast<float>(sum);
     }
   }
 }
@@ -27,7 +27,7 @@ size_t ActivationRowBytes(GgmlType act_type, int64_t n) {
   HEARTH_CHECK(blocks.has_value(), "activation row of %lld elements does not fit type %u",
                static_cast<long long>(n), static_cast<unsigned>(act_type));
   if (act_type != GgmlType::kQ8_K) return *blocks;
-  return *blocks + static_cast<size_t>(n / 32) * sizeof(float);
+  return *blocks + static_cast<size_t>(n / kQK) * sizeof(float);
 }
 
 void PrepareActivationRow(GgmlType act_type, const float* x, uint8_t* out, int64_t n) {

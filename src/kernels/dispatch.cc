@@ -117,11 +117,14 @@ const VecDotKernel* FindVecDot(GgmlType type, KernelIsa isa) {
 }
 
 QuantizeRowFn FindActivationQuantizer(GgmlType act_type) {
-  static const bool simd = Avx2Available() && !ForcedScalar();
-  const QuantTraits* traits = FindQuantTraits(act_type);
-  const QuantizeRowFn reference = traits != nullptr ? traits->quantize : nullptr;
-  HEARTH_CHECK(reference != nullptr, "no quantizer for activation type %u", static_cast<unsigned>(act_type));
-  return act_type == GgmlType::kQ8_K && simd ? QuantizeRowQ8_KAvx2 : reference;
+  // Resolved once: MatMul asks for every activation row.
+  static const QuantizeRowFn q8_0 = FindQuantTraits(GgmlType::kQ8_0)->quantize;
+  static const QuantizeRowFn q8_k = Avx2Available() && !ForcedScalar()
+                                        ? QuantizeRowQ8_KAvx2
+                                        : FindQuantTraits(GgmlType::kQ8_K)->quantize;
+  HEARTH_CHECK(act_type == GgmlType::kQ8_0 || act_type == GgmlType::kQ8_K,
+               "no activation quantizer for type %u", static_cast<unsigned>(act_type));
+  return act_type == GgmlType::kQ8_K ? q8_k : q8_0;
 }
 
 const KvRowKernels* FindKvRowKernels(GgmlType type, KernelIsa isa) {

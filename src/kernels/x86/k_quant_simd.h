@@ -38,4 +38,10 @@ inline ScalesMinsK4 UnpackScalesMinsK4(const uint8_t* packed) {
   return {_mm_cvtepu8_epi16(bytes), _mm_cvtepu8_epi16(_mm_srli_si128(bytes, 8))};
 }
 
+// dmin * m_s for the eight sub-blocks, in float: what the activation row's pair sums meet
+// (activations.h) in every K4/K5 kernel.
+inline __m256 ScaledMinsK4(const ScalesMinsK4& sm, float dmin) {
+  return _mm256_mul_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(sm.mins)));
+}
+
 }  // namespace hearth::avx2

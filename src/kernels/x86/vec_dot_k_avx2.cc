@@ -18,6 +18,7 @@ using avx2::HalfToFloat;
 using avx2::HorizontalSum;
 using avx2::Load128;
 using avx2::Load256;
+using avx2::ScaledMinsK4;
 using avx2::ScalesMinsK4;
 using avx2::UnpackScalesMinsK4;
 
@@ -45,8 +46,7 @@ void VecDotK4K5(int64_t n, const Block* wb, const uint8_t* a, size_t a_stride, f
   for (int64_t b = 0; b < n / kQK_K; ++b) {
     const float dw = HalfToFloat(wb[b].d);
     const ScalesMinsK4 sm = UnpackScalesMinsK4(wb[b].scales);
-    const __m256 mins = _mm256_mul_ps(_mm256_set1_ps(HalfToFloat(wb[b].dmin)),
-                                      _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(sm.mins)));
+    const __m256 mins = ScaledMinsK4(sm, HalfToFloat(wb[b].dmin));
     const __m256i scales = _mm256_broadcastsi128_si256(sm.scales);
     __m256i qh = _mm256_setzero_si256();
     if constexpr (kHighBit) qh = Load256(wb[b].qh);

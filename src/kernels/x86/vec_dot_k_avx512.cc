@@ -25,6 +25,7 @@ namespace {
 using avx2::HalfToFloat;
 using avx2::Load128;
 using avx2::Load256;
+using avx2::ScaledMinsK4;
 using avx2::ScalesMinsK4;
 using avx2::UnpackScalesMinsK4;
 
@@ -78,8 +79,7 @@ void VecDotQ4K(int64_t n, const BlockQ4_K* wb, const uint8_t* a, size_t a_stride
     const ScalesMinsK4 sm = UnpackScalesMinsK4(wb[b].scales);
     const __m512i scales = _mm512_castsi128_si512(sm.scales);
     // dmin * m_s in lanes 0-7, zero above: fnmadd leaves lanes 8-15 of acc alone.
-    const __m512 mins = _mm512_zextps256_ps512(_mm256_mul_ps(
-        _mm256_set1_ps(HalfToFloat(wb[b].dmin)), _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(sm.mins))));
+    const __m512 mins = _mm512_zextps256_ps512(ScaledMinsK4(sm, HalfToFloat(wb[b].dmin)));
     for (int i = 0; i < kRows; ++i) {
       acc[i] = _mm512_fnmadd_ps(mins, _mm512_zextps256_ps512(_mm256_loadu_ps(pair_sums[i] + 8 * b)), acc[i]);
     }
