@@ -71,6 +71,46 @@ TEST(Activations, Q8KRowsCarryTheirPairSums) {
   }
 }
 
+// The lane orders move quants inside each block and leave everything else alone. Byte p of
+// 64-byte run j comes from natural element `from(j, p)`, as activations.h describes each order.
+void ExpectLaneOrder(ActivationOrder order, int (*from)(int j, int p)) {
+  std::mt19937 rng(8);
+  const int64_t n = 2 * kQK_K;
+  const std::vector<float> x = test::RandomFloats(n, rng);
+  std::vector<uint8_t> natural(ActivationRowBytes(GgmlType::kQ8_K, n)), lanes(natural.size());
+  PrepareActivationRow(GgmlType::kQ8_K, x.data(), natural.data(), n);
+  PrepareActivationRow(GgmlType::kQ8_K, x.data(), lanes.data(), n, order);
+  const auto* nb = reinterpret_cast<const BlockQ8_K*>(natural.data());
+  const auto* lb = reinterpret_cast<const BlockQ8_K*>(lanes.data());
+  int moved = 0;
+  for (int64_t b = 0; b < n / kQK_K; ++b) {
+    EXPECT_EQ(lb[b].d, nb[b].d);
+    EXPECT_EQ(std::memcmp(lb[b].bsums, nb[b].bsums, sizeof(nb[b].bsums)), 0);
+    for (int j = 0; j < 4; ++j) {
+      for (int p = 0; p < 64; ++p) {
+        ASSERT_EQ(lb[b].qs[64 * j + p], nb[b].qs[from(j, p)]) << "block " << b << " run " << j << " byte " << p;
+        moved += nb[b].qs[from(j, p)] != nb[b].qs[64 * j + p];
+      }
+    }
+  }
+  EXPECT_GT(moved, 100) << "the order must actually differ from the natural one";
+  const size_t blocks_bytes = static_cast<size_t>(n / kQK_K) * sizeof(BlockQ8_K);
+  EXPECT_EQ(std::memcmp(lanes.data() + blocks_bytes, natural.data() + blocks_bytes, natural.size() - blocks_bytes), 0)
+      << "pair sums";
+}
+
+// Q4_K: run j holds quants 64c + 32h + 8j .. + 7 at bytes 32h + 8c .. + 7, so every 4-byte lane
+// of every run stays inside one 32-element sub-block, the same one in every run.
+TEST(Activations, Q4KLaneOrderIsAQwordTransposeInEachBlock) {
+  ExpectLaneOrder(ActivationOrder::kQ4KLanes,
+                  [](int j, int p) { return 64 * ((p % 32) / 8) + 32 * (p / 32) + 8 * j + p % 8; });
+}
+
+// Q6_K: run j holds quants 16k + 4j .. + 3 in lane k: lane k is 16-element sub-block k.
+TEST(Activations, Q6KLaneOrderIsADwordTransposeInEachBlock) {
+  ExpectLaneOrder(ActivationOrder::kQ6KLanes, [](int j, int p) { return 16 * (p / 4) + 4 * j + p % 4; });
+}
+
 TEST(Activations, OtherTypesAreTheirPlainRows) {
   std::mt19937 rng(7);
   const int64_t n = 64;

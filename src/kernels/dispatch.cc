@@ -22,6 +22,7 @@ struct KernelRow {
   VecDotFn avx512 = nullptr;   // null: AVX-512 CPUs use the AVX2 kernel
   VecDot4Fn avx512_4 = nullptr;
   VecDot8Fn avx512_8 = nullptr;
+  ActivationOrder avx512_order = ActivationOrder::kNatural;  // the scalar and AVX2 kernels' is natural
 };
 
 constexpr std::array kKernelRows = {
@@ -38,10 +39,10 @@ constexpr std::array kKernelRows = {
     KernelRow{GgmlType::kQ2_K, GgmlType::kQ8_K, VecDotQ2_KRef, VecDotQ2_KAvx2, VecDot4Q2_KAvx2},
     KernelRow{GgmlType::kQ3_K, GgmlType::kQ8_K, VecDotQ3_KRef, VecDotQ3_KAvx2, VecDot4Q3_KAvx2},
     KernelRow{GgmlType::kQ4_K, GgmlType::kQ8_K, VecDotQ4_KRef, VecDotQ4_KAvx2, VecDot4Q4_KAvx2,
-              VecDotQ4_KAvx512, VecDot4Q4_KAvx512, VecDot8Q4_KAvx512},
+              VecDotQ4_KAvx512, VecDot4Q4_KAvx512, VecDot8Q4_KAvx512, ActivationOrder::kQ4KLanes},
     KernelRow{GgmlType::kQ5_K, GgmlType::kQ8_K, VecDotQ5_KRef, VecDotQ5_KAvx2, VecDot4Q5_KAvx2},
     KernelRow{GgmlType::kQ6_K, GgmlType::kQ8_K, VecDotQ6_KRef, VecDotQ6_KAvx2, VecDot4Q6_KAvx2,
-              VecDotQ6_KAvx512, VecDot4Q6_KAvx512},
+              VecDotQ6_KAvx512, VecDot4Q6_KAvx512, VecDot8Q6_KAvx512, ActivationOrder::kQ6KLanes},
     KernelRow{GgmlType::kIQ4_XS, GgmlType::kQ8_K, VecDotIQ4_XSRef, VecDotIQ4_XSAvx2,
               VecDot4IQ4_XSAvx2},
 };
@@ -84,7 +85,7 @@ Resolved Resolve() {
     r.avx2[i] = {row.act_type, r.has_avx2[i] ? row.avx2 : row.scalar,
                  r.has_avx2[i] ? row.avx2_4 : nullptr, nullptr};
     r.has_avx512[i] = avx512_ok && row.avx512 != nullptr;
-    r.avx512[i] = {row.act_type, row.avx512, row.avx512_4, row.avx512_8};
+    r.avx512[i] = {row.act_type, row.avx512, row.avx512_4, row.avx512_8, row.avx512_order};
     if (force_scalar) {
       r.best[i] = r.scalar[i];
     } else if (r.has_avx512[i] && !cap_avx2) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "kernels/activations.h"
 #include "kernels/kv_row.h"
 #include "kernels/vec_dot.h"
 #include "quant/quant_traits.h"
@@ -17,6 +18,7 @@ struct VecDotKernel {
   VecDotFn fn;
   VecDot4Fn fn4;  // null: no four-token kernel, MatMul calls fn once per token
   VecDot8Fn fn8 = nullptr;  // null: no eight-token kernel, MatMul uses fn4 (or fn)
+  ActivationOrder act_order = ActivationOrder::kNatural;  // of kQ8_K rows, for all three
 };
 
 // Implementation sets a caller can ask for. kBest is what MatMul uses: the widest SIMD twin the

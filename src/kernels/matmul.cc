@@ -29,6 +29,12 @@ constexpr int64_t kMaxTileRows = 64;
 // 8 KiB no more.
 constexpr size_t kPrefetchDistance = 4096;
 constexpr size_t kCacheLine = 64;
+// A group of tokens' activation rows must stay in L1 (48 KiB on recent x86 cores) while the
+// kernel passes over them once per weight row, next to the weight row streaming through. Eight
+// rows of a wide input (FFN down, 6144+ columns: 8 x 7.8 KiB) did not, and the eight-token Q4_K
+// kernel then ran at 137 GFLOP/s against 156 for four tokens at a time (one thread, 512 tokens,
+// build/bench/matmul_bench).
+constexpr size_t kActivationL1Bytes = 32 * 1024;
 
 // Starts loading the bytes kPrefetchDistance past [row, row + row_bytes) into L1. Prefetches
 // never fault, so running past the end of the matrix is harmless.
@@ -66,7 +72,8 @@ const uint8_t* PrepareActivations(const MatrixView& w, const VecDotKernel& kerne
   uint8_t* dst = t_activations.data();
   const auto prepare = [&](int64_t begin, int64_t end, int) {
     for (int64_t t = begin; t < end; ++t) {
-      PrepareActivationRow(kernel.act_type, x + t * w.cols, dst + static_cast<size_t>(t) * stride, w.cols);
+      PrepareActivationRow(kernel.act_type, x + t * w.cols, dst + static_cast<size_t>(t) * stride, w.cols,
+                           kernel.act_order);
     }
   };
   if (pool != nullptr && n_tokens > 1) {
@@ -78,10 +85,12 @@ const uint8_t* PrepareActivations(const MatrixView& w, const VecDotKernel& kerne
 }
 
 // y rows [row_begin, row_end) for every token, tile by tile; tokens eight or four at a time where
-// the kernel has such a form (same results, each weight block decoded once per group of tokens).
+// the kernel has such a form (same results, each weight block decoded once per group of tokens)
+// and eight rows fit kActivationL1Bytes.
 void FastRows(const MatrixView& w, const VecDotKernel& kernel, const uint8_t* act,
               size_t act_row_bytes, int64_t n_tokens, float* y, int64_t row_begin,
               int64_t row_end) {
+  const bool use8 = kernel.fn8 != nullptr && 8 * act_row_bytes <= kActivationL1Bytes;
   const int64_t tile = std::clamp<int64_t>(
       static_cast<int64_t>(kWeightTileBytes / std::max<size_t>(w.row_bytes, 1)), 1, kMaxTileRows);
   for (int64_t r0 = row_begin; r0 < row_end; r0 += tile) {
@@ -89,7 +98,7 @@ void FastRows(const MatrixView& w, const VecDotKernel& kernel, const uint8_t* ac
     int64_t t = 0;
     while (t < n_tokens) {
       const int64_t left = n_tokens - t;
-      const int64_t group = kernel.fn8 != nullptr && left >= 8 ? 8 : kernel.fn4 != nullptr && left >= 4 ? 4 : 1;
+      const int64_t group = use8 && left >= 8 ? 8 : kernel.fn4 != nullptr && left >= 4 ? 4 : 1;
       const uint8_t* a = act + static_cast<size_t>(t) * act_row_bytes;
       float* yt = y + t * w.rows;
       for (int64_t r = r0; r < r1; ++r) {

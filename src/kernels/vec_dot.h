@@ -99,5 +99,7 @@ void VecDot4Q6_KAvx512(int64_t n, const void* w, const uint8_t* a, size_t a_stri
                        int64_t out_stride);
 void VecDot8Q4_KAvx512(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
                        int64_t out_stride);
+void VecDot8Q6_KAvx512(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                       int64_t out_stride);
 
 }  // namespace hearth

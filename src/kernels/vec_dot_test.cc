@@ -19,10 +19,10 @@ namespace {
 class VecDotTest : public ::testing::TestWithParam<GgmlType> {};
 
 // Activation row of `cols` floats in the kernel's format, as MatMul prepares it.
-std::vector<uint8_t> Activations(GgmlType act_type, const std::vector<float>& x) {
+std::vector<uint8_t> Activations(const VecDotKernel& kernel, const std::vector<float>& x) {
   const int64_t cols = static_cast<int64_t>(x.size());
-  std::vector<uint8_t> out(ActivationRowBytes(act_type, cols));
-  PrepareActivationRow(act_type, x.data(), out.data(), cols);
+  std::vector<uint8_t> out(ActivationRowBytes(kernel.act_type, cols));
+  PrepareActivationRow(kernel.act_type, x.data(), out.data(), cols, kernel.act_order);
   return out;
 }
 
@@ -71,9 +71,11 @@ TEST_P(SimdVecDotTest, SimdMatchesScalar) {
   for (const int64_t n : sizes) {
     for (int trial = 0; trial < 20; ++trial) {
       const std::vector<uint8_t> w = test::RandomRows(type, 1, n, rng);
-      const std::vector<uint8_t> a = Activations(scalar->act_type, test::RandomFloats(n, rng));
+      const std::vector<float> x = test::RandomFloats(n, rng);
+      // The same quants for both; only their order may differ (act_order).
+      const std::vector<uint8_t> a = Activations(*scalar, x);
       const float ref = scalar->fn(n, w.data(), a.data());
-      const float got = simd->fn(n, w.data(), a.data());
+      const float got = simd->fn(n, w.data(), Activations(*simd, x).data());
       const double scale = AbsDot(type, w.data(), scalar->act_type, a.data(), n);
       ASSERT_GT(scale, 0.0);
       EXPECT_NEAR(got, ref, 1e-5 * scale) << "n=" << n << " trial=" << trial;
@@ -93,7 +95,7 @@ TEST_P(FourTokenVecDotTest, MultiTokenKernelsMatchOneToken) {
     const std::vector<uint8_t> w = test::RandomRows(type, 1, n, rng);
     std::vector<std::vector<uint8_t>> rows;
     for (int i = 0; i < 8; ++i)
-      rows.push_back(Activations(simd->act_type, test::RandomFloats(n, rng)));
+      rows.push_back(Activations(*simd, test::RandomFloats(n, rng)));
     // The rows with a padded stride, as MatMul lays them out back to back.
     const size_t stride = rows[0].size() + 8;
     std::vector<uint8_t> packed(8 * stride);
@@ -129,7 +131,7 @@ TEST_P(VecDotTest, ScalarMatchesDequantizedDot) {
   for (const int64_t n : {block, 5 * block}) {
     for (int trial = 0; trial < 20; ++trial) {
       const std::vector<uint8_t> w = test::RandomRows(type, 1, n, rng);
-      const std::vector<uint8_t> a = Activations(scalar->act_type, test::RandomFloats(n, rng));
+      const std::vector<uint8_t> a = Activations(*scalar, test::RandomFloats(n, rng));
       std::vector<float> wf(static_cast<size_t>(n)), af(static_cast<size_t>(n));
       DequantizeRow(type, w.data(), wf.data(), n);
       DequantizeRow(scalar->act_type, a.data(), af.data(), n);
