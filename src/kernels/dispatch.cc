@@ -85,7 +85,8 @@ Resolved Resolve() {
     r.avx2[i] = {row.act_type, r.has_avx2[i] ? row.avx2 : row.scalar,
                  r.has_avx2[i] ? row.avx2_4 : nullptr, nullptr};
     r.has_avx512[i] = avx512_ok && row.avx512 != nullptr;
-    r.avx512[i] = {row.act_type, row.avx512, row.avx512_4, row.avx512_8, row.avx512_order};
+    // Every AVX-512 one-token kernel prefetches its own weights (x86/vec_dot_k_avx512.cc).
+    r.avx512[i] = {row.act_type, row.avx512, row.avx512_4, row.avx512_8, row.avx512_order, true};
     if (force_scalar) {
       r.best[i] = r.scalar[i];
     } else if (r.has_avx512[i] && !cap_avx2) {

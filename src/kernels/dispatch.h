@@ -19,6 +19,11 @@ struct VecDotKernel {
   VecDot4Fn fn4;  // null: no four-token kernel, MatMul calls fn once per token
   VecDot8Fn fn8 = nullptr;  // null: no eight-token kernel, MatMul uses fn4 (or fn)
   ActivationOrder act_order = ActivationOrder::kNatural;  // of kQ8_K rows, for all three
+  // fn prefetches its own weights kWeightPrefetchBytes ahead, block by block, so MatMul does not
+  // for one-token passes. A row's worth of prefetches issued at once before each call (MatMul's
+  // way) overran the miss queues on long rows: FFN down (6144 columns) read 22-24 GB/s against
+  // 27-30 with the prefetches spread through the kernel (AMD EPYC, two threads).
+  bool fn_prefetches = false;
 };
 
 // Implementation sets a caller can ask for. kBest is what MatMul uses: the widest SIMD twin the

@@ -21,13 +21,6 @@ constexpr int64_t kRowGrain = 8;
 // activations pass over it, so prefill reads the matrix from memory once, not once per token.
 constexpr size_t kWeightTileBytes = 32 * 1024;
 constexpr int64_t kMaxTileRows = 64;
-// Software prefetch distance in bytes of weights. The hardware streamer stops at every 4 KiB page
-// and restarts only after demand misses; with the dot kernels' compute between loads, those
-// restarts left memory time and compute time adding up (7 GB/s per core cold vs 14 hot). Asking
-// for the line 4 KiB ahead of the row being dotted overlaps them: Q4_K one-token MatMul from DRAM
-// 13-14 -> 18-22 GB/s with two threads, E2B decode +25% (bench/RESULTS.md). 2 KiB gave less,
-// 8 KiB no more.
-constexpr size_t kPrefetchDistance = 4096;
 constexpr size_t kCacheLine = 64;
 // A group of tokens' activation rows must stay in L1 (48 KiB on recent x86 cores) while the
 // kernel passes over them once per weight row, next to the weight row streaming through. Eight
@@ -36,11 +29,11 @@ constexpr size_t kCacheLine = 64;
 // build/bench/matmul_bench).
 constexpr size_t kActivationL1Bytes = 32 * 1024;
 
-// Starts loading the bytes kPrefetchDistance past [row, row + row_bytes) into L1. Prefetches
+// Starts loading the bytes kWeightPrefetchBytes past [row, row + row_bytes) into L1. Prefetches
 // never fault, so running past the end of the matrix is harmless.
 inline void PrefetchAhead(const uint8_t* row, size_t row_bytes) {
   for (size_t off = 0; off < row_bytes; off += kCacheLine) {
-    __builtin_prefetch(row + kPrefetchDistance + off, 0, 3);
+    __builtin_prefetch(row + kWeightPrefetchBytes + off, 0, 3);
   }
 }
 
@@ -104,7 +97,7 @@ void FastRows(const MatrixView& w, const VecDotKernel& kernel, const uint8_t* ac
       for (int64_t r = r0; r < r1; ++r) {
         const uint8_t* row = w.data + static_cast<size_t>(r) * w.row_bytes;
         // The first pass over a tile brings it from memory; later passes find it in cache.
-        if (t == 0) PrefetchAhead(row, w.row_bytes);
+        if (t == 0 && !(group == 1 && kernel.fn_prefetches)) PrefetchAhead(row, w.row_bytes);
         if (group == 8) {
           kernel.fn8(w.cols, row, a, act_row_bytes, yt + r, w.rows);
         } else if (group == 4) {

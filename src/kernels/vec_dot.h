@@ -10,6 +10,15 @@
 
 namespace hearth {
 
+// Software prefetch distance in bytes of weights, for MatMul and for kernels that prefetch their
+// own weights (VecDotKernel::fn_prefetches). The hardware streamer stops at every 4 KiB page and
+// restarts only after demand misses; with the dot kernels' compute between loads, those restarts
+// left memory time and compute time adding up (7 GB/s per core cold vs 14 hot). Asking for the
+// line 4 KiB ahead of the one being dotted overlaps them: Q4_K one-token MatMul from DRAM 13-14 ->
+// 18-22 GB/s with two threads, E2B decode +25% (bench/RESULTS.md). 2 KiB gave less, 8 KiB no more,
+// on an Intel and on an AMD machine.
+constexpr size_t kWeightPrefetchBytes = 4096;
+
 // Dot of `n` elements (a multiple of the weight block): `w` points at a row of weight blocks,
 // `a` at the activation row of the kernel's act_type as activations.h prepares it (f32 floats,
 // Q8_0 blocks, or Q8_K blocks followed by their pair sums). Quantized kernels form each block's sum in int32 exactly (the scalar

@@ -32,6 +32,16 @@ using avx2::UnpackScalesMinsK4;
 
 inline __m512i Load512(const void* p) { return _mm512_loadu_si512(p); }
 
+// The one-token kernels prefetch their own weights (VecDotKernel::fn_prefetches): every cache
+// line of `block`, kWeightPrefetchBytes ahead. The last byte covers a line the 64-byte steps
+// skip when the block straddles one more line than its size suggests.
+template <typename Block>
+inline void PrefetchAhead(const Block* block) {
+  const char* ahead = reinterpret_cast<const char*>(block) + kWeightPrefetchBytes;
+  for (size_t off = 0; off < sizeof(Block); off += 64) _mm_prefetch(ahead + off, _MM_HINT_T0);
+  _mm_prefetch(ahead + sizeof(Block) - 1, _MM_HINT_T0);
+}
+
 // Per-i16-lane shift counts: `low` in the low 256 bits, `high` in the high 256 bits.
 inline __m512i HalfShifts(short low, short high) {
   return _mm512_inserti64x4(_mm512_set1_epi16(low), _mm256_set1_epi16(high), 1);
@@ -62,6 +72,7 @@ void VecDotQ4K(int64_t n, const BlockQ4_K* wb, const uint8_t* a, size_t a_stride
     acc[i] = _mm512_setzero_ps();
   }
   for (int64_t b = 0; b < n / kQK_K; ++b) {
+    if constexpr (kRows == 1) PrefetchAhead(wb + b);
     const ScalesMinsK4 sm = UnpackScalesMinsK4(wb[b].scales);
     // d * scale of each lane's sub-block.
     const __m512 lane_scales = _mm512_mul_ps(
@@ -136,6 +147,7 @@ void VecDotQ6K(int64_t n, const BlockQ6_K* wb, const uint8_t* a, size_t a_stride
     acc[i] = _mm512_setzero_ps();
   }
   for (int64_t b = 0; b < n / kQK_K; ++b) {
+    if constexpr (kRows == 1) PrefetchAhead(wb + b);
     // d * scale of sub-block k in lane k.
     const __m512 lane_scales = _mm512_mul_ps(_mm512_set1_ps(HalfToFloat(wb[b].d)),
                                              _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(Load128(wb[b].scales))));
