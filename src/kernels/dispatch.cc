@@ -23,11 +23,14 @@ struct KernelRow {
   VecDot4Fn avx512_4 = nullptr;
   VecDot8Fn avx512_8 = nullptr;
   ActivationOrder avx512_order = ActivationOrder::kNatural;  // the scalar and AVX2 kernels' is natural
+  bool avx512_prefetches = false;  // VecDotKernel::fn_prefetches of the AVX-512 kernel
 };
 
 constexpr std::array kKernelRows = {
-    KernelRow{GgmlType::kF32, GgmlType::kF32, VecDotF32Ref, VecDotF32Avx2},
-    KernelRow{GgmlType::kF16, GgmlType::kF32, VecDotF16Ref, VecDotF16Avx2},
+    KernelRow{GgmlType::kF32, GgmlType::kF32, VecDotF32Ref, VecDotF32Avx2, nullptr, VecDotF32Avx512,
+              VecDot4F32Avx512},
+    KernelRow{GgmlType::kF16, GgmlType::kF32, VecDotF16Ref, VecDotF16Avx2, nullptr, VecDotF16Avx512,
+              VecDot4F16Avx512},
     KernelRow{GgmlType::kBF16, GgmlType::kF32, VecDotBF16Ref, VecDotBF16Avx2},
     KernelRow{GgmlType::kQ8_0, GgmlType::kQ8_0, VecDotQ8_0Ref, VecDotQ8_0Avx2, VecDot4Q8_0Avx2},
     KernelRow{GgmlType::kQ4_0, GgmlType::kQ8_0, VecDotQ4_0Ref, VecDotQ4_0Avx2, VecDot4Q4_0Avx2},
@@ -39,10 +42,10 @@ constexpr std::array kKernelRows = {
     KernelRow{GgmlType::kQ2_K, GgmlType::kQ8_K, VecDotQ2_KRef, VecDotQ2_KAvx2, VecDot4Q2_KAvx2},
     KernelRow{GgmlType::kQ3_K, GgmlType::kQ8_K, VecDotQ3_KRef, VecDotQ3_KAvx2, VecDot4Q3_KAvx2},
     KernelRow{GgmlType::kQ4_K, GgmlType::kQ8_K, VecDotQ4_KRef, VecDotQ4_KAvx2, VecDot4Q4_KAvx2,
-              VecDotQ4_KAvx512, VecDot4Q4_KAvx512, VecDot8Q4_KAvx512, ActivationOrder::kQ4KLanes},
+              VecDotQ4_KAvx512, VecDot4Q4_KAvx512, VecDot8Q4_KAvx512, ActivationOrder::kQ4KLanes, true},
     KernelRow{GgmlType::kQ5_K, GgmlType::kQ8_K, VecDotQ5_KRef, VecDotQ5_KAvx2, VecDot4Q5_KAvx2},
     KernelRow{GgmlType::kQ6_K, GgmlType::kQ8_K, VecDotQ6_KRef, VecDotQ6_KAvx2, VecDot4Q6_KAvx2,
-              VecDotQ6_KAvx512, VecDot4Q6_KAvx512, VecDot8Q6_KAvx512, ActivationOrder::kQ6KLanes},
+              VecDotQ6_KAvx512, VecDot4Q6_KAvx512, VecDot8Q6_KAvx512, ActivationOrder::kQ6KLanes, true},
     KernelRow{GgmlType::kIQ4_XS, GgmlType::kQ8_K, VecDotIQ4_XSRef, VecDotIQ4_XSAvx2,
               VecDot4IQ4_XSAvx2},
 };
@@ -85,8 +88,7 @@ Resolved Resolve() {
     r.avx2[i] = {row.act_type, r.has_avx2[i] ? row.avx2 : row.scalar,
                  r.has_avx2[i] ? row.avx2_4 : nullptr, nullptr};
     r.has_avx512[i] = avx512_ok && row.avx512 != nullptr;
-    // Every AVX-512 one-token kernel prefetches its own weights (x86/vec_dot_k_avx512.cc).
-    r.avx512[i] = {row.act_type, row.avx512, row.avx512_4, row.avx512_8, row.avx512_order, true};
+    r.avx512[i] = {row.act_type, row.avx512, row.avx512_4, row.avx512_8, row.avx512_order, row.avx512_prefetches};
     if (force_scalar) {
       r.best[i] = r.scalar[i];
     } else if (r.has_avx512[i] && !cap_avx2) {

@@ -98,6 +98,14 @@ void VecDot4IQ4_XSAvx2(int64_t n, const void* w, const uint8_t* a, size_t a_stri
 // --- x86/quantize_act_avx2.cc: Q8_K activation rows, byte-identical to quant/'s QuantizeRowQ8_K.
 void QuantizeRowQ8_KAvx2(const float* src, void* dst, int64_t n);
 
+// --- x86/vec_dot_f_avx512.cc: AVX-512 F + BW, f32 activations; same CPU condition as below.
+float VecDotF32Avx512(int64_t n, const void* w, const void* a);
+float VecDotF16Avx512(int64_t n, const void* w, const void* a);
+void VecDot4F32Avx512(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                      int64_t out_stride);
+void VecDot4F16Avx512(int64_t n, const void* w, const uint8_t* a, size_t a_stride, float* out,
+                      int64_t out_stride);
+
 // --- x86/vec_dot_k_avx512.cc: AVX-512 F + BW + VNNI (and AVX2). Call only when GetCpuFeatures()
 // reports AVX512F, AVX512BW and AVX512VNNI (dispatch.cc does). ----------------------------------
 float VecDotQ4_KAvx512(int64_t n, const void* w, const void* a);

@@ -109,9 +109,9 @@ void VecDotQ4K(int64_t n, const BlockQ4_K* wb, const uint8_t* a, size_t a_stride
 // vpdpbusd. Where they sit in the block: elements 128h + 64g + m (h, g < 2; m < 64) have their low
 // 4 bits in ql byte 64h + m (low nibble for g = 0, high for g = 1) and bits 4-5 in qh byte
 // 32h + m % 32 at bit 2 * (2g + m / 32). So lane k takes ql dword 4 * (k % 4) + 16 * (k / 8) + j,
-// shifted right by 4 when k % 8 >= 4 (kQ6KLowIndex, kQ6KLowShift), and qh dword
+// shifted right by 4 when k % 8 >= 4 (kQ6KLanes.low_index, .low_shift), and qh dword
 // 8 * (k / 8) + 4 * (k % 2) + j rotated so that bit pair (k % 8) / 2 lands on bits 4-5
-// (kQ6KHighIndex, kQ6KHighRotate). q is dotted unsigned (0..63); the -32 offset is taken off each
+// (.high_index, .high_rotate). q is dotted unsigned (0..63); the -32 offset is taken off each
 // lane as 32 times the sub-block's activation sum (Q8_K bsums).
 struct Q6KLaneTables {
   alignas(64) int low_index[4][16];

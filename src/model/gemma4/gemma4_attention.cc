@@ -53,6 +53,11 @@ class QueryRows {
     return q_ + i * hd_;
   }
 
+  // Bytes from head h to head h + 1 of the same row, in the format Head returns.
+  size_t HeadStride(const RowPlan& plan) const {
+    return plan.kernels->dot.act_type == GgmlType::kQ8_0 ? q8_head_bytes_ : static_cast<size_t>(hd_) * sizeof(float);
+  }
+
  private:
   const float* q_;
   int n_head_, hd_;
@@ -130,11 +135,20 @@ void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, std::span<con
       const int h0 = task.g * group;
       for (int hh = 0; hh < group; ++hh) q_heads[static_cast<size_t>(hh)] = queries.Head(p, task.t, h0 + hh);
       scores.resize(static_cast<size_t>(group * len));
+      // Each key against the group's heads, four at a time where the kernel has that form (an
+      // f16 key is then converted once for four heads; same results as one head at a time).
+      const size_t head_stride = queries.HeadStride(p);
       for (int64_t j = 0; j < len; ++j) {
         const uint8_t* key = cache.K(kv_layer, first + j) + head_offset;
-        for (int hh = 0; hh < group; ++hh) {
-          scores[static_cast<size_t>(hh * len + j)] = k.dot.fn(hd, key, q_heads[static_cast<size_t>(hh)]);
+        float* s = scores.data() + j;
+        int hh = 0;
+        if (k.dot.fn4 != nullptr) {
+          for (; hh + 4 <= group; hh += 4) {
+            k.dot.fn4(hd, key, static_cast<const uint8_t*>(q_heads[static_cast<size_t>(hh)]), head_stride,
+                      s + hh * len, len);
+          }
         }
+        for (; hh < group; ++hh) s[hh * len] = k.dot.fn(hd, key, q_heads[static_cast<size_t>(hh)]);
       }
       // One chunk: normalised weights summed straight into `out`; several: unnormalised sums kept
       // for the merge below.
