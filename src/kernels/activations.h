@@ -11,7 +11,7 @@
 namespace hearth {
 
 // Order of a prepared Q8_K row's quants inside each 256-element block. Blocks, d, bsums and the
-// pair sums are the same in both orders.
+// pair sums are the same in every order.
 enum class ActivationOrder {
   kNatural,
   // Lane orders, for the AVX-512 Q4_K and Q6_K kernels (x86/vec_dot_k_avx512.cc): each 64-byte
