@@ -1,5 +1,6 @@
 #include "server/responses_request.h"
 
+#include <optional>
 #include <string>
 
 namespace hearth::server {
@@ -7,20 +8,13 @@ namespace {
 
 std::string Field(const std::string& prefix, const char* key) { return prefix + "." + key; }
 
-// A string field of an item; InvalidArgument when absent or not a string.
-Result<std::string> RequiredString(const Json& item, const char* key, const std::string& where) {
+// A string field of an item. Absent or null: `fallback` when one is given, else InvalidArgument.
+// Anything else than a string is InvalidArgument (json::value would throw on it).
+Result<std::string> StringField(const Json& item, const char* key, const std::string& where,
+                                const std::optional<std::string>& fallback = std::nullopt) {
   auto it = item.find(key);
+  if ((it == item.end() || it->is_null()) && fallback.has_value()) return *fallback;
   if (it == item.end() || !it->is_string()) return InvalidArgument(Field(where, key) + ": expected a string");
-  return it->get<std::string>();
-}
-
-// A string field that may be left out: `fallback` when absent or null, InvalidArgument when it is
-// something else than a string (json::value would throw on it).
-Result<std::string> OptionalString(const Json& item, const char* key, const std::string& where,
-                                   const std::string& fallback) {
-  auto it = item.find(key);
-  if (it == item.end() || it->is_null()) return fallback;
-  if (!it->is_string()) return InvalidArgument(Field(where, key) + ": expected a string");
   return it->get<std::string>();
 }
 
@@ -31,11 +25,11 @@ Result<std::string> ContentText(const Json& content, const std::string& where) {
   std::string text;
   for (const Json& part : content) {
     if (!part.is_object()) return InvalidArgument(where + ": content parts must be objects");
-    HEARTH_ASSIGN_OR_RETURN(const std::string type, OptionalString(part, "type", where + "[]", ""));
+    HEARTH_ASSIGN_OR_RETURN(const std::string type, StringField(part, "type", where + "[]", ""));
     if (type != "input_text" && type != "output_text" && type != "text") {
       return InvalidArgument(where + ": only text parts are supported (got \"" + type + "\")");
     }
-    HEARTH_ASSIGN_OR_RETURN(const std::string piece, RequiredString(part, "text", where + "[]"));
+    HEARTH_ASSIGN_OR_RETURN(const std::string piece, StringField(part, "text", where + "[]"));
     text += piece;
   }
   return text;
@@ -65,21 +59,21 @@ std::string CallName(const Json& messages, const std::string& call_id) {
 Status AppendItem(const Json& item, size_t index, Json& messages) {
   const std::string where = "input[" + std::to_string(index) + "]";
   if (!item.is_object()) return InvalidArgument(where + ": expected an object");
-  HEARTH_ASSIGN_OR_RETURN(const std::string type, OptionalString(item, "type", where, "message"));
+  HEARTH_ASSIGN_OR_RETURN(const std::string type, StringField(item, "type", where, "message"));
   if (type == "message") {
-    HEARTH_ASSIGN_OR_RETURN(const std::string role, RequiredString(item, "role", where));
+    HEARTH_ASSIGN_OR_RETURN(const std::string role, StringField(item, "role", where));
     auto content = item.find("content");
     if (content == item.end()) return InvalidArgument(where + ".content: required");
     HEARTH_ASSIGN_OR_RETURN(const std::string text, ContentText(*content, where + ".content"));
     messages.push_back({{"role", role}, {"content", text}});
   } else if (type == "function_call") {
-    HEARTH_ASSIGN_OR_RETURN(const std::string call_id, RequiredString(item, "call_id", where));
-    HEARTH_ASSIGN_OR_RETURN(const std::string name, RequiredString(item, "name", where));
-    HEARTH_ASSIGN_OR_RETURN(const std::string arguments, RequiredString(item, "arguments", where));
+    HEARTH_ASSIGN_OR_RETURN(const std::string call_id, StringField(item, "call_id", where));
+    HEARTH_ASSIGN_OR_RETURN(const std::string name, StringField(item, "name", where));
+    HEARTH_ASSIGN_OR_RETURN(const std::string arguments, StringField(item, "arguments", where));
     AssistantFor(messages)["tool_calls"].push_back(
         {{"id", call_id}, {"type", "function"}, {"function", {{"name", name}, {"arguments", arguments}}}});
   } else if (type == "function_call_output") {
-    HEARTH_ASSIGN_OR_RETURN(const std::string call_id, RequiredString(item, "call_id", where));
+    HEARTH_ASSIGN_OR_RETURN(const std::string call_id, StringField(item, "call_id", where));
     auto output = item.find("output");
     if (output == item.end()) return InvalidArgument(where + ".output: required");
     HEARTH_ASSIGN_OR_RETURN(const std::string text, ContentText(*output, where + ".output"));
@@ -102,9 +96,9 @@ Result<Json> ChatTools(const Json& tools) {
     const std::string where = "tools[" + std::to_string(i) + "]";
     const Json& tool = tools[i];
     if (!tool.is_object()) return InvalidArgument(where + ": expected an object");
-    HEARTH_ASSIGN_OR_RETURN(const std::string type, OptionalString(tool, "type", where, ""));
+    HEARTH_ASSIGN_OR_RETURN(const std::string type, StringField(tool, "type", where, ""));
     if (type != "function") return InvalidArgument(where + ".type: only \"function\" tools are supported");
-    HEARTH_ASSIGN_OR_RETURN(const std::string name, RequiredString(tool, "name", where));
+    HEARTH_ASSIGN_OR_RETURN(const std::string name, StringField(tool, "name", where));
     Json function = {{"name", name}};
     for (const char* key : {"description", "parameters", "strict"}) {
       if (auto it = tool.find(key); it != tool.end() && !it->is_null()) function[key] = *it;
@@ -121,7 +115,7 @@ Result<Json> ResponseFormat(const Json& text) {
   auto format = text.find("format");
   if (format == text.end() || format->is_null()) return Json();
   if (!format->is_object()) return InvalidArgument("text.format: expected an object");
-  HEARTH_ASSIGN_OR_RETURN(const std::string type, OptionalString(*format, "type", "text.format", ""));
+  HEARTH_ASSIGN_OR_RETURN(const std::string type, StringField(*format, "type", "text.format", ""));
   if (type != "json_schema") return Json{{"type", type}};
   Json schema = *format;
   schema.erase("type");
