@@ -31,8 +31,9 @@ constexpr LaneSource MakeLaneSource(ActivationOrder order) {
   LaneSource source{};
   for (int j = 0; j < 4; ++j) {
     for (int p = 0; p < 64; ++p) {
-      const int element = order == ActivationOrder::kQ4KLanes ? 64 * ((p % 32) / 8) + 32 * (p / 32) + 8 * j + p % 8
-                                                             : 16 * (p / 4) + 4 * j + p % 4;
+      int element = 64 * j + p;  // kNatural
+      if (order == ActivationOrder::kQ4KLanes) element = 64 * ((p % 32) / 8) + 32 * (p / 32) + 8 * j + p % 8;
+      if (order == ActivationOrder::kQ6KLanes) element = 16 * (p / 4) + 4 * j + p % 4;
       source[static_cast<size_t>(64 * j + p)] = static_cast<uint8_t>(element);
     }
   }
@@ -71,8 +72,9 @@ void PrepareActivationRow(GgmlType act_type, const float* x, uint8_t* out, int64
   FindActivationQuantizer(act_type)(x, out, n);
   if (act_type == GgmlType::kQ8_K) {
     WritePairSums(out, n, reinterpret_cast<float*>(out + *RowBytes(act_type, n)));
-    if (order == ActivationOrder::kQ4KLanes) ToLaneOrder(kQ4KLaneSource, out, n);
-    if (order == ActivationOrder::kQ6KLanes) ToLaneOrder(kQ6KLaneSource, out, n);
+    if (order != ActivationOrder::kNatural) {
+      ToLaneOrder(order == ActivationOrder::kQ4KLanes ? kQ4KLaneSource : kQ6KLaneSource, out, n);
+    }
   }
 }
 

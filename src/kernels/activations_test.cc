@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -99,16 +100,47 @@ void ExpectLaneOrder(ActivationOrder order, int (*from)(int j, int p)) {
       << "pair sums";
 }
 
+// What the lane-order kernels rely on, checked without the formula: on a block whose quants name
+// their sub-block (x[e] = 1 + e / sub_block_elems, a distinct quant per sub-block), each 4-byte
+// lane k of every run holds quants of sub-block lane_sub_block[k] only, the same in all four runs,
+// and every sub-block keeps all its quants.
+void ExpectOneSubBlockPerLane(ActivationOrder order, int sub_block_elems, const int (&lane_sub_block)[16]) {
+  const int n_sub_blocks = kQK_K / sub_block_elems;
+  std::vector<float> x(kQK_K);
+  for (int e = 0; e < kQK_K; ++e) x[static_cast<size_t>(e)] = static_cast<float>(1 + e / sub_block_elems);
+  std::vector<uint8_t> natural(ActivationRowBytes(GgmlType::kQ8_K, kQK_K)), lanes(natural.size());
+  PrepareActivationRow(GgmlType::kQ8_K, x.data(), natural.data(), kQK_K);
+  PrepareActivationRow(GgmlType::kQ8_K, x.data(), lanes.data(), kQK_K, order);
+  const auto& nb = *reinterpret_cast<const BlockQ8_K*>(natural.data());
+  const auto& lb = *reinterpret_cast<const BlockQ8_K*>(lanes.data());
+  std::vector<int> count(static_cast<size_t>(n_sub_blocks), 0);
+  for (int i = 0; i < kQK_K; ++i) {
+    const int lane = (i % 64) / 4;
+    const int want = lane_sub_block[lane];
+    EXPECT_EQ(lb.qs[i], nb.qs[want * sub_block_elems]) << "byte " << i << " (run " << i / 64 << ", lane " << lane << ")";
+    for (int sb = 0; sb < n_sub_blocks; ++sb) count[static_cast<size_t>(sb)] += lb.qs[i] == nb.qs[sb * sub_block_elems];
+  }
+  for (int sb = 0; sb < n_sub_blocks; ++sb) {
+    EXPECT_EQ(count[static_cast<size_t>(sb)], sub_block_elems) << "sub-block " << sb;
+    if (sb > 0) {
+      EXPECT_NE(nb.qs[sb * sub_block_elems], nb.qs[(sb - 1) * sub_block_elems]) << "quants must name sub-blocks";
+    }
+  }
+}
+
 // Q4_K: run j holds quants 64c + 32h + 8j .. + 7 at bytes 32h + 8c .. + 7, so every 4-byte lane
 // of every run stays inside one 32-element sub-block, the same one in every run.
 TEST(Activations, Q4KLaneOrderIsAQwordTransposeInEachBlock) {
   ExpectLaneOrder(ActivationOrder::kQ4KLanes,
                   [](int j, int p) { return 64 * ((p % 32) / 8) + 32 * (p / 32) + 8 * j + p % 8; });
+  // The lane map of the AVX-512 Q4_K kernel (kLaneSubBlock in x86/vec_dot_k_avx512.cc).
+  ExpectOneSubBlockPerLane(ActivationOrder::kQ4KLanes, 32, {0, 0, 2, 2, 4, 4, 6, 6, 1, 1, 3, 3, 5, 5, 7, 7});
 }
 
 // Q6_K: run j holds quants 16k + 4j .. + 3 in lane k: lane k is 16-element sub-block k.
 TEST(Activations, Q6KLaneOrderIsADwordTransposeInEachBlock) {
   ExpectLaneOrder(ActivationOrder::kQ6KLanes, [](int j, int p) { return 16 * (p / 4) + 4 * j + p % 4; });
+  ExpectOneSubBlockPerLane(ActivationOrder::kQ6KLanes, 16, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15});
 }
 
 TEST(Activations, OtherTypesAreTheirPlainRows) {

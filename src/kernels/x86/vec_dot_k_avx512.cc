@@ -47,6 +47,12 @@ inline __m512i HalfShifts(short low, short high) {
   return _mm512_inserti64x4(_mm512_set1_epi16(low), _mm256_set1_epi16(high), 1);
 }
 
+// acc + (weight lane scales x activation block scale d_a) * lane sums: the end of every block and
+// token in both lane-order kernels.
+inline __m512 AddScaledLanes(__m512 lane_scales, float d_a, __m512i sumi, __m512 acc) {
+  return _mm512_fmadd_ps(_mm512_mul_ps(lane_scales, _mm512_set1_ps(d_a)), _mm512_cvtepi32_ps(sumi), acc);
+}
+
 // Q4_K against an activation row in Q4_K lane order (activations.h), one vpdpbusd per 64
 // weights and token: the sub-block scales cannot ride in the 8-bit products, so every i32 lane
 // must collect a single sub-block over the whole block, to be scaled once at the end. Register
@@ -96,10 +102,7 @@ void VecDotQ4K(int64_t n, const BlockQ4_K* wb, const uint8_t* a, size_t a_stride
         sumi[i] = _mm512_dpbusd_epi32(sumi[i], q, Load512(ab[i][b].qs + 64 * j));
       }
     }
-    for (int i = 0; i < kRows; ++i) {
-      acc[i] = _mm512_fmadd_ps(_mm512_mul_ps(lane_scales, _mm512_set1_ps(ab[i][b].d)),
-                               _mm512_cvtepi32_ps(sumi[i]), acc[i]);
-    }
+    for (int i = 0; i < kRows; ++i) acc[i] = AddScaledLanes(lane_scales, ab[i][b].d, sumi[i], acc[i]);
   }
   for (int i = 0; i < kRows; ++i) out[i * out_stride] = _mm512_reduce_add_ps(acc[i]);
 }
@@ -172,10 +175,7 @@ void VecDotQ6K(int64_t n, const BlockQ6_K* wb, const uint8_t* a, size_t a_stride
         sumi[i] = _mm512_dpbusd_epi32(sumi[i], q, Load512(ab[i][b].qs + 64 * j));
       }
     }
-    for (int i = 0; i < kRows; ++i) {
-      acc[i] = _mm512_fmadd_ps(_mm512_mul_ps(lane_scales, _mm512_set1_ps(ab[i][b].d)),
-                               _mm512_cvtepi32_ps(sumi[i]), acc[i]);
-    }
+    for (int i = 0; i < kRows; ++i) acc[i] = AddScaledLanes(lane_scales, ab[i][b].d, sumi[i], acc[i]);
   }
   for (int i = 0; i < kRows; ++i) out[i * out_stride] = _mm512_reduce_add_ps(acc[i]);
 }
