@@ -132,33 +132,42 @@ QuantizeRowFn FindActivationQuantizer(GgmlType act_type) {
 }
 
 const KvRowKernels* FindKvRowKernels(GgmlType type, KernelIsa isa) {
-  struct AxpyRow {
+  struct KvRow {
     GgmlType type;
-    AxpyRowFn scalar, avx2;
+    AxpyRowFn scalar, avx2, avx512;
+    ScoreRowsFn scalar_scores, avx512_scores;  // nullptr: q·k goes key by key through the dot kernel
   };
-  static constexpr std::array kAxpyRows = {
-      AxpyRow{GgmlType::kF32, AxpyRowF32Ref, AxpyRowF32Avx2},
-      AxpyRow{GgmlType::kF16, AxpyRowF16Ref, AxpyRowF16Avx2},
-      AxpyRow{GgmlType::kQ8_0, AxpyRowQ8_0Ref, AxpyRowQ8_0Avx2},
+  static constexpr std::array kKvRows = {
+      KvRow{GgmlType::kF32, AxpyRowF32Ref, AxpyRowF32Avx2, AxpyRowF32Avx512, ScoreRowsF32Ref, ScoreRowsF32Avx512},
+      KvRow{GgmlType::kF16, AxpyRowF16Ref, AxpyRowF16Avx2, AxpyRowF16Avx512, ScoreRowsF16Ref, ScoreRowsF16Avx512},
+      KvRow{GgmlType::kQ8_0, AxpyRowQ8_0Ref, AxpyRowQ8_0Avx2, AxpyRowQ8_0Avx512, nullptr, nullptr},
   };
-  // Resolved once per (row, isa); AVX-512 CPUs run the AVX2 row kernels.
+  constexpr size_t kIsas = 4;
+  // Resolved once per (row, isa). The AVX2 set keeps the key-by-key dots (their four-head form).
   static const auto resolved = [] {
-    std::array<std::array<KvRowKernels, 4>, kAxpyRows.size()> r{};
+    std::array<std::array<KvRowKernels, kIsas>, kKvRows.size()> r{};
     const bool avx2 = Avx2Available() && !ForcedScalar();
-    for (size_t i = 0; i < kAxpyRows.size(); ++i) {
-      const AxpyRow& row = kAxpyRows[i];
-      const VecDotKernel* best = FindVecDot(row.type, KernelIsa::kBest);
-      const VecDotKernel* scalar = FindVecDot(row.type, KernelIsa::kScalar);
+    const bool avx512 = avx2 && Avx512Available() && !KernelsCapped("avx2");
+    for (size_t i = 0; i < kKvRows.size(); ++i) {
+      const KvRow& row = kKvRows[i];
+      const VecDotKernel& best = *FindVecDot(row.type, KernelIsa::kBest);
+      const VecDotKernel& scalar = *FindVecDot(row.type, KernelIsa::kScalar);
       const VecDotKernel* simd = FindVecDot(row.type, KernelIsa::kAvx2);
-      r[i][static_cast<size_t>(KernelIsa::kBest)] = {*best, avx2 ? row.avx2 : row.scalar};
-      r[i][static_cast<size_t>(KernelIsa::kScalar)] = {*scalar, row.scalar};
-      r[i][static_cast<size_t>(KernelIsa::kAvx2)] = {simd != nullptr ? *simd : *scalar, row.avx2};
+      const KvRowKernels scalar_set{scalar, row.scalar, row.scalar_scores};
+      const KvRowKernels avx2_set{simd != nullptr ? *simd : scalar, row.avx2, nullptr};
+      const KvRowKernels avx512_set{best, row.avx512, row.avx512_scores};
+      r[i][static_cast<size_t>(KernelIsa::kScalar)] = scalar_set;
+      r[i][static_cast<size_t>(KernelIsa::kAvx2)] = avx2_set;
+      r[i][static_cast<size_t>(KernelIsa::kAvx512)] = avx512_set;
+      r[i][static_cast<size_t>(KernelIsa::kBest)] = avx512 ? avx512_set : avx2 ? KvRowKernels{best, row.avx2, nullptr}
+                                                                               : scalar_set;
     }
     return r;
   }();
-  const bool isa_ok = isa == KernelIsa::kBest || isa == KernelIsa::kScalar || (isa == KernelIsa::kAvx2 && Avx2Available());
-  for (size_t i = 0; i < kAxpyRows.size(); ++i) {
-    if (kAxpyRows[i].type == type) return isa_ok ? &resolved[i][static_cast<size_t>(isa)] : nullptr;
+  const bool isa_ok = isa == KernelIsa::kBest || isa == KernelIsa::kScalar ||
+                      (isa == KernelIsa::kAvx2 && Avx2Available()) || (isa == KernelIsa::kAvx512 && Avx512Available());
+  for (size_t i = 0; i < kKvRows.size(); ++i) {
+    if (kKvRows[i].type == type) return isa_ok ? &resolved[i][static_cast<size_t>(isa)] : nullptr;
   }
   return nullptr;
 }

@@ -51,14 +51,17 @@ struct ElementwiseOps {
 const ElementwiseOps* FindElementwiseOps(KernelIsa isa = KernelIsa::kBest);
 
 // The kernels attention runs on K/V cache rows of one cache type (kv_row.h): `dot` is the vec-dot
-// kernel of that type (q·k; q in dot.act_type), `axpy` the value sum.
+// kernel of that type (q·k; q in dot.act_type), `axpy` the value sum, and `scores`, where the set
+// has one (f32 and f16 caches, scalar and AVX-512), the q·k of many keys and heads in one call.
 struct KvRowKernels {
   VecDotKernel dot;
   AxpyRowFn axpy;
+  ScoreRowsFn scores;
 };
 
 // For kF32, kF16 and kQ8_0 caches (nullptr for other types, or for kAvx2/kAvx512 on CPUs without
-// that ISA). kBest and HEARTH_KERNELS as for FindVecDot.
+// that ISA). kBest and HEARTH_KERNELS as for FindVecDot; the kAvx512 set has AVX-512 value sums
+// and scores, with the type's best dot kernel.
 const KvRowKernels* FindKvRowKernels(GgmlType type, KernelIsa isa = KernelIsa::kBest);
 
 }  // namespace hearth

@@ -1,8 +1,9 @@
 // Kernels attention runs on K/V cache rows (kv_cache/kv_cache.h) of each cache element type. The
 // q·k scores use the dot kernels of vec_dot.h: a K row is a "weight row" of the cache type and q
 // the activation row in that kernel's format (f32, or Q8_0 blocks for a q8_0 cache, quantized once
-// per head). The value sum uses the row "axpy" below. Every SIMD kernel has a scalar twin in ref/,
-// and dispatch.cc picks one (FindKvRowKernels); attention uses AxpyRowFn and kAxpyRowsPerPass.
+// per head); f32 and f16 caches also have a many-keys-by-many-heads score kernel (ScoreRowsFn).
+// The value sum uses the row "axpy" below. Every SIMD kernel has a scalar twin in ref/, and
+// dispatch.cc picks one (FindKvRowKernels).
 #pragma once
 
 #include <cstdint>
@@ -12,12 +13,16 @@ namespace hearth {
 // outs[h][i] += Σ_r weights[h * weight_stride + r] * rows[r][i] for r < n_rows, h < n_out and
 // i < n (n a multiple of 8 and of the row type's block): the accumulation of n_rows V rows into the outputs
 // of the n_out query heads that share them (GQA), each with its softmax weights. Each row is
-// converted once for all heads, and each output is loaded and stored once per call, not per row.
+// converted once for all heads, and each output is loaded and stored once per group of rows
+// (4 for AVX2, 16 for AVX-512), not per row.
 using AxpyRowFn = void (*)(int64_t n, int n_rows, const void* const* rows, const float* weights,
                            int64_t weight_stride, int n_out, float* const* outs);
 
-// The most rows one AVX2 call keeps in registers; callers may pass more (they are taken in groups).
-inline constexpr int kAxpyRowsPerPass = 4;
+// scores[h * score_stride + j] = Σ_i q[h * q_stride + i] * keys[j][i] for h < n_heads, j < n_keys
+// and i < n (any n): the q·k of a run of f32 or f16 keys against the query heads of their group.
+// The same sums as VecDotFn per (head, key), in another order.
+using ScoreRowsFn = void (*)(int64_t n, int n_keys, const void* const* keys, const float* q, int64_t q_stride,
+                             int n_heads, float* scores, int64_t score_stride);
 
 // --- ref/kv_row_ref.cc: scalar, head by head and row by row, one rounding per multiply and add.
 void AxpyRowF32Ref(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride,
@@ -27,6 +32,11 @@ void AxpyRowF16Ref(int64_t n, int n_rows, const void* const* rows, const float* 
 // Q8_0 blocks: per block, head and row one float scale weight * d, then out += scale * q.
 void AxpyRowQ8_0Ref(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride,
                     int n_out, float* const* outs);
+// One dot (VecDotF32Ref / VecDotF16Ref) per head and key.
+void ScoreRowsF32Ref(int64_t n, int n_keys, const void* const* keys, const float* q, int64_t q_stride, int n_heads,
+                     float* scores, int64_t score_stride);
+void ScoreRowsF16Ref(int64_t n, int n_keys, const void* const* keys, const float* q, int64_t q_stride, int n_heads,
+                     float* scores, int64_t score_stride);
 
 // --- x86/kv_row_avx2.cc: AVX2 + FMA + F16C; 8 values of up to 4 rows converted once, one FMA per
 // head and row. ---------------------------------------------------------------------------------
@@ -36,5 +46,20 @@ void AxpyRowF16Avx2(int64_t n, int n_rows, const void* const* rows, const float*
                     int n_out, float* const* outs);
 void AxpyRowQ8_0Avx2(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride,
                      int n_out, float* const* outs);
+
+// --- x86/kv_row_avx512.cc: AVX-512 F + BW; same CPU condition as the AVX-512 dot kernels.
+// Scores in tiles of 16 (head, key) sums, 4 x 4 (or 2 x 8, 1 x 16 for smaller groups); the value
+// sum in tiles of up to 8 heads x 32 elements held in registers across 16 rows (Q8_0: the block
+// scale multiplies the row, d * q, once for all heads, where the scalar twin scales the weight).
+void AxpyRowF32Avx512(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride,
+                      int n_out, float* const* outs);
+void AxpyRowF16Avx512(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride,
+                      int n_out, float* const* outs);
+void AxpyRowQ8_0Avx512(int64_t n, int n_rows, const void* const* rows, const float* weights,
+                       int64_t weight_stride, int n_out, float* const* outs);
+void ScoreRowsF32Avx512(int64_t n, int n_keys, const void* const* keys, const float* q, int64_t q_stride,
+                        int n_heads, float* scores, int64_t score_stride);
+void ScoreRowsF16Avx512(int64_t n, int n_keys, const void* const* keys, const float* q, int64_t q_stride,
+                        int n_heads, float* scores, int64_t score_stride);
 
 }  // namespace hearth

@@ -1,6 +1,7 @@
 // The attention row kernels (kv_row.h) of each K/V cache type: every SIMD value-sum kernel against
 // its scalar twin on random non-zero rows, the scalar twins against the dequantized row, and the
-// q·k kernels FindKvRowKernels hands out against the dot of the dequantized rows.
+// q·k kernels FindKvRowKernels hands out (key by key, and the many-keys score kernels) against the
+// dot of the dequantized rows.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -27,37 +28,45 @@ std::vector<uint8_t> CacheRow(GgmlType type, int64_t n, std::mt19937& rng) {
 
 class KvRowTest : public ::testing::TestWithParam<GgmlType> {};
 
-// Three heads' outputs, each with its own weight per row (GQA: V rows shared by several query
-// heads); 6 rows, so the AVX2 kernel runs a full pass of 4 and a partial one of 2.
-constexpr int kHeads = 3;
-constexpr int kRows = 6;
-
+// Heads' outputs, each with its own weight per row (GQA: V rows shared by several query heads).
 struct AxpyCase {
-  std::vector<std::vector<uint8_t>> rows;   // kRows rows of the cache type
+  int heads = 0, n_rows = 0;
+  std::vector<std::vector<uint8_t>> rows;   // n_rows rows of the cache type
   std::vector<std::vector<float>> values;   // the same, dequantized
-  std::vector<float> weights;               // [kHeads, kRows]
-  std::vector<std::vector<float>> outs;     // kHeads outputs
+  std::vector<float> weights;               // [heads, n_rows]
+  std::vector<std::vector<float>> outs;     // heads outputs
 };
 
-AxpyCase RandomCase(GgmlType type, int64_t n, std::mt19937& rng) {
+AxpyCase RandomCase(GgmlType type, int64_t n, int heads, int n_rows, std::mt19937& rng) {
   AxpyCase c;
+  c.heads = heads;
+  c.n_rows = n_rows;
   std::uniform_real_distribution<float> pick(0.01f, 1.0f);
-  for (int r = 0; r < kRows; ++r) {
+  for (int r = 0; r < n_rows; ++r) {
     c.rows.push_back(CacheRow(type, n, rng));
     c.values.emplace_back(static_cast<size_t>(n));
     DequantizeRow(type, c.rows.back().data(), c.values.back().data(), n);
   }
-  for (int i = 0; i < kHeads * kRows; ++i) c.weights.push_back(pick(rng));
-  for (int h = 0; h < kHeads; ++h) c.outs.push_back(test::RandomFloats(n, rng));
+  for (int i = 0; i < heads * n_rows; ++i) c.weights.push_back(pick(rng));
+  for (int h = 0; h < heads; ++h) c.outs.push_back(test::RandomFloats(n, rng));
   return c;
 }
 
 void Accumulate(const KvRowKernels& k, int64_t n, AxpyCase& c) {
-  const void* rows[kRows];
-  for (int r = 0; r < kRows; ++r) rows[r] = c.rows[static_cast<size_t>(r)].data();
-  float* outs[kHeads];
-  for (int h = 0; h < kHeads; ++h) outs[h] = c.outs[static_cast<size_t>(h)].data();
-  k.axpy(n, kRows, rows, c.weights.data(), kRows, kHeads, outs);
+  std::vector<const void*> rows;
+  for (const auto& row : c.rows) rows.push_back(row.data());
+  std::vector<float*> outs;
+  for (auto& out : c.outs) outs.push_back(out.data());
+  k.axpy(n, c.n_rows, rows.data(), c.weights.data(), c.n_rows, c.heads, outs.data());
+}
+
+// |before| + Σ_r |weight * value|: the scale of one output element's rounding errors.
+double Magnitude(const AxpyCase& c, float before, size_t h, size_t i) {
+  double magnitude = std::fabs(before);
+  for (size_t r = 0; r < c.values.size(); ++r) {
+    magnitude += std::fabs(static_cast<double>(c.weights[h * c.values.size() + r]) * c.values[r][i]);
+  }
+  return magnitude;
 }
 
 TEST_P(KvRowTest, ScalarAxpyAddsTheDequantizedRows) {
@@ -66,42 +75,110 @@ TEST_P(KvRowTest, ScalarAxpyAddsTheDequantizedRows) {
   ASSERT_NE(k, nullptr);
   std::mt19937 rng(5);
   for (const int64_t n : {32, 256, 512}) {
-    AxpyCase c = RandomCase(type, n, rng);
+    AxpyCase c = RandomCase(type, n, 3, 6, rng);
     const std::vector<std::vector<float>> before = c.outs;
     Accumulate(*k, n, c);
-    for (size_t h = 0; h < kHeads; ++h) {
+    for (size_t h = 0; h < before.size(); ++h) {
       for (size_t i = 0; i < before[h].size(); ++i) {
-        double want = before[h][i], magnitude = std::fabs(before[h][i]);
-        for (size_t r = 0; r < kRows; ++r) {
-          const double term = static_cast<double>(c.weights[h * kRows + r]) * c.values[r][i];
-          want += term;
-          magnitude += std::fabs(term);
+        double want = before[h][i];
+        for (size_t r = 0; r < c.values.size(); ++r) {
+          want += static_cast<double>(c.weights[h * c.values.size() + r]) * c.values[r][i];
         }
-        EXPECT_NEAR(c.outs[h][i], want, 2e-6 * magnitude) << "n=" << n << " head " << h << " i=" << i;
+        EXPECT_NEAR(c.outs[h][i], want, 2e-6 * Magnitude(c, before[h][i], h, i))
+            << "n=" << n << " head " << h << " i=" << i;
       }
     }
   }
 }
 
+// Sizes that reach every tile and tail of the SIMD kernels: AVX2 passes of 4 rows (6 = 4 + 2,
+// 22 = 5 x 4 + 2), AVX-512 tiles of 16 rows (22 = 16 + 6) and of 8, 4, 2 and 1 heads (3 = 2 + 1,
+// 11 = 8 + 2 + 1, 4), and for float rows element counts that end inside a 32-element step.
 TEST_P(KvRowTest, SimdAxpyMatchesScalar) {
   const GgmlType type = GetParam();
   const KvRowKernels* scalar = FindKvRowKernels(type, KernelIsa::kScalar);
-  const KvRowKernels* simd = FindKvRowKernels(type, KernelIsa::kAvx2);
-  if (simd == nullptr) GTEST_SKIP() << "no AVX2 on this CPU";
-  ASSERT_NE(simd->axpy, scalar->axpy);
-  std::mt19937 rng(11);
-  for (const int64_t n : {32, 64, 256, 512}) {
-    for (int trial = 0; trial < 10; ++trial) {
-      AxpyCase ref = RandomCase(type, n, rng);
-      AxpyCase got = ref;
-      Accumulate(*scalar, n, ref);
-      Accumulate(*simd, n, got);
-      // Fused multiply-adds against multiplies and adds: a few roundings of the sum's terms apart.
-      for (size_t h = 0; h < kHeads; ++h) {
-        for (size_t i = 0; i < ref.outs[h].size(); ++i) {
-          double magnitude = std::fabs(got.outs[h][i]);
-          for (size_t r = 0; r < kRows; ++r) magnitude += std::fabs(ref.weights[h * kRows + r] * ref.values[r][i]);
-          EXPECT_NEAR(got.outs[h][i], ref.outs[h][i], 2e-6 * magnitude) << "n=" << n << " head " << h << " i=" << i;
+  std::vector<int64_t> sizes = {32, 64, 256, 512};
+  if (type != GgmlType::kQ8_0) sizes.insert(sizes.end(), {8, 24, 40});
+  int checked = 0;
+  for (const KernelIsa isa : {KernelIsa::kAvx2, KernelIsa::kAvx512}) {
+    const KvRowKernels* simd = FindKvRowKernels(type, isa);
+    if (simd == nullptr) continue;
+    ASSERT_NE(simd->axpy, scalar->axpy);
+    std::mt19937 rng(11);
+    for (const int64_t n : sizes) {
+      for (const auto& [heads, n_rows] : {std::pair{3, 6}, std::pair{11, 22}, std::pair{4, 1}}) {
+        AxpyCase ref = RandomCase(type, n, heads, n_rows, rng);
+        AxpyCase got = ref;
+        const std::vector<std::vector<float>> before = ref.outs;
+        Accumulate(*scalar, n, ref);
+        Accumulate(*simd, n, got);
+        // Fused multiply-adds against multiplies and adds: a few roundings of the sum's terms apart.
+        for (size_t h = 0; h < before.size(); ++h) {
+          for (size_t i = 0; i < before[h].size(); ++i) {
+            EXPECT_NEAR(got.outs[h][i], ref.outs[h][i], 2e-6 * Magnitude(ref, before[h][i], h, i))
+                << "isa " << static_cast<int>(isa) << " n=" << n << " heads " << heads << " rows " << n_rows
+                << " head " << h << " i=" << i;
+          }
+        }
+        ++checked;
+      }
+    }
+  }
+  if (checked == 0) GTEST_SKIP() << "no AVX2 on this CPU";
+}
+
+// The many-keys score kernels against one dot per (head, key) of the dequantized rows, for head
+// counts that take every tile shape (4 x 4, 2 x 8, 1 x 16), key counts that end inside a tile,
+// and lengths that end inside a 16-element step.
+TEST_P(KvRowTest, ScoresMatchTheDequantizedRows) {
+  const GgmlType type = GetParam();
+  if (FindKvRowKernels(type, KernelIsa::kScalar)->scores == nullptr) {
+    // q8_0 keys go key by key through the dot kernel (DotsMatchTheDequantizedRows).
+    for (const KernelIsa isa : {KernelIsa::kAvx2, KernelIsa::kAvx512}) {
+      const KvRowKernels* k = FindKvRowKernels(type, isa);
+      EXPECT_TRUE(k == nullptr || k->scores == nullptr);
+    }
+    return;
+  }
+  std::mt19937 rng(29);
+  for (const KernelIsa isa : {KernelIsa::kScalar, KernelIsa::kAvx512}) {
+    const KvRowKernels* k = FindKvRowKernels(type, isa);
+    if (k == nullptr) continue;
+    ASSERT_NE(k->scores, nullptr);
+    for (const int64_t n : {7, 16, 40, 256, 512}) {
+      for (const int heads : {1, 2, 3, 4, 7, 8}) {
+        for (const int n_keys : {1, 5, 16, 37}) {
+          std::vector<std::vector<uint8_t>> keys;
+          std::vector<std::vector<float>> key_values;
+          std::vector<const void*> key_rows;
+          for (int j = 0; j < n_keys; ++j) {
+            keys.push_back(CacheRow(type, n, rng));
+            key_values.emplace_back(static_cast<size_t>(n));
+            DequantizeRow(type, keys.back().data(), key_values.back().data(), n);
+          }
+          for (const auto& key : keys) key_rows.push_back(key.data());
+          const int64_t q_stride = n + 3, score_stride = n_keys + 2;
+          const std::vector<float> q = test::RandomFloats(heads * q_stride, rng);
+          std::vector<float> scores(static_cast<size_t>(heads * score_stride), -1.0f);
+          k->scores(n, n_keys, key_rows.data(), q.data(), q_stride, heads, scores.data(), score_stride);
+          for (int h = 0; h < heads; ++h) {
+            for (int j = 0; j < n_keys; ++j) {
+              double exact = 0, scale = 0;
+              for (int64_t i = 0; i < n; ++i) {
+                const double term = static_cast<double>(q[static_cast<size_t>(h * q_stride + i)]) *
+                                    key_values[static_cast<size_t>(j)][static_cast<size_t>(i)];
+                exact += term;
+                scale += std::fabs(term);
+              }
+              EXPECT_NEAR(scores[static_cast<size_t>(h * score_stride + j)], exact, 1e-5 * scale)
+                  << "isa " << static_cast<int>(isa) << " n=" << n << " heads " << heads << " keys " << n_keys
+                  << " head " << h << " key " << j;
+            }
+            // The gap between rows of scores is left alone.
+            for (int64_t j = n_keys; j < score_stride; ++j) {
+              EXPECT_EQ(scores[static_cast<size_t>(h * score_stride + j)], -1.0f);
+            }
+          }
         }
       }
     }
@@ -136,7 +213,9 @@ TEST_P(KvRowTest, DotsMatchTheDequantizedRows) {
 
 TEST(KvRowKernels, OnlyCacheTypesHaveKernels) {
   EXPECT_EQ(FindKvRowKernels(GgmlType::kQ4_K), nullptr);
-  EXPECT_EQ(FindKvRowKernels(GgmlType::kF32, KernelIsa::kAvx512), nullptr);
+  // The AVX-512 set exists exactly where the AVX-512 dot kernels do.
+  EXPECT_EQ(FindKvRowKernels(GgmlType::kF32, KernelIsa::kAvx512) != nullptr,
+            FindVecDot(GgmlType::kQ4_K, KernelIsa::kAvx512) != nullptr);
   EXPECT_EQ(FindKvRowKernels(GgmlType::kQ8_0)->dot.act_type, GgmlType::kQ8_0);
   EXPECT_EQ(FindKvRowKernels(GgmlType::kF16)->dot.act_type, GgmlType::kF32);
 }

@@ -1,8 +1,10 @@
 // Scalar twins of the K/V row kernels (kv_row.h): the value sum of attention over f32, f16 and
-// Q8_0 cache rows, and the fallback on CPUs without AVX2. Head by head and row by row, so each
-// head's output sees exactly the operations of a plain `out += weight * v` loop over the keys.
+// Q8_0 cache rows, the scores of f32 and f16 keys, and the fallback on CPUs without AVX2. Head by
+// head and row by row, so each head's output sees exactly the operations of a plain
+// `out += weight * v` loop over the keys, and each score is the plain dot kernel's.
 #include "base/fp16.h"
 #include "kernels/kv_row.h"
+#include "kernels/vec_dot.h"
 #include "quant/block_formats.h"
 
 namespace hearth {
@@ -17,6 +19,14 @@ void AxpyRows(int64_t n, int n_rows, const float* weights, int64_t weight_stride
       const float w = weights[h * weight_stride + r];
       for (int64_t i = 0; i < n; ++i) outs[h][i] += w * value(r, i);
     }
+  }
+}
+
+// scores[h][j] = dot(n, keys[j], q_h) for every head and key.
+void ScoreRows(VecDotFn dot, int64_t n, int n_keys, const void* const* keys, const float* q, int64_t q_stride,
+               int n_heads, float* scores, int64_t score_stride) {
+  for (int h = 0; h < n_heads; ++h) {
+    for (int j = 0; j < n_keys; ++j) scores[h * score_stride + j] = dot(n, keys[j], q + h * q_stride);
   }
 }
 
@@ -46,6 +56,16 @@ void AxpyRowQ8_0Ref(int64_t n, int n_rows, const void* const* rows, const float*
       }
     }
   }
+}
+
+void ScoreRowsF32Ref(int64_t n, int n_keys, const void* const* keys, const float* q, int64_t q_stride, int n_heads,
+                     float* scores, int64_t score_stride) {
+  ScoreRows(VecDotF32Ref, n, n_keys, keys, q, q_stride, n_heads, scores, score_stride);
+}
+
+void ScoreRowsF16Ref(int64_t n, int n_keys, const void* const* keys, const float* q, int64_t q_stride, int n_heads,
+                     float* scores, int64_t score_stride) {
+  ScoreRows(VecDotF16Ref, n, n_keys, keys, q, q_stride, n_heads, scores, score_stride);
 }
 
 }  // namespace hearth

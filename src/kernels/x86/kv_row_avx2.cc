@@ -13,6 +13,9 @@
 namespace hearth {
 namespace {
 
+// The most rows one pass keeps in registers (16 ymm: 4 values, the output, the weights).
+constexpr int kAxpyRowsPerPass = 4;
+
 // outs[h][i .. i+7] += Σ_r scales[h * kAxpyRowsPerPass + r] * values[r] for r < n_rows.
 inline void AccumulateEight(const __m256* values, int n_rows, const float* scales, int64_t i, int n_out,
                             float* const* outs) {

@@ -124,6 +124,7 @@ void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, std::span<con
     std::vector<float> scores;                               // [group, len]
     std::vector<float*> dest(static_cast<size_t>(group));    // each head's output (or partial sum)
     std::vector<const void*> q_heads(static_cast<size_t>(group));  // each head's q in the dot format
+    std::vector<const void*> keys, values;                   // the task's K and V rows (the ring may wrap)
     for (int64_t i = begin; i < end; ++i) {
       const Task& task = tasks[static_cast<size_t>(i)];
       const RowPlan& p = plans[static_cast<size_t>(task.t)];
@@ -133,22 +134,34 @@ void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, std::span<con
       const int64_t len = p.lo + p.n_keys * (task.chunk + 1) / p.n_chunks - first;
       const size_t head_offset = static_cast<size_t>(task.g) * p.head_bytes;
       const int h0 = task.g * group;
+      keys.resize(static_cast<size_t>(len));
+      values.resize(static_cast<size_t>(len));
+      for (int64_t j = 0; j < len; ++j) {
+        keys[static_cast<size_t>(j)] = cache.K(kv_layer, first + j) + head_offset;
+        values[static_cast<size_t>(j)] = cache.V(kv_layer, first + j) + head_offset;
+      }
       for (int hh = 0; hh < group; ++hh) q_heads[static_cast<size_t>(hh)] = queries.Head(p, task.t, h0 + hh);
       scores.resize(static_cast<size_t>(group * len));
-      // Each key against the group's heads, four at a time where the kernel has that form (an
-      // f16 key is then converted once for four heads; same results as one head at a time).
-      const size_t head_stride = queries.HeadStride(p);
-      for (int64_t j = 0; j < len; ++j) {
-        const uint8_t* key = cache.K(kv_layer, first + j) + head_offset;
-        float* s = scores.data() + j;
-        int hh = 0;
-        if (k.dot.fn4 != nullptr) {
-          for (; hh + 4 <= group; hh += 4) {
-            k.dot.fn4(hd, key, static_cast<const uint8_t*>(q_heads[static_cast<size_t>(hh)]), head_stride,
-                      s + hh * len, len);
+      if (k.scores != nullptr) {
+        // f32 q against f32/f16 keys: all keys and heads of the task in one tiled call.
+        k.scores(hd, static_cast<int>(len), keys.data(), static_cast<const float*>(q_heads[0]), hd, group,
+                 scores.data(), len);
+      } else {
+        // Each key against the group's heads, four at a time where the kernel has that form (a
+        // key is then converted once for four heads; same results as one head at a time).
+        const size_t head_stride = queries.HeadStride(p);
+        for (int64_t j = 0; j < len; ++j) {
+          const void* key = keys[static_cast<size_t>(j)];
+          float* s = scores.data() + j;
+          int hh = 0;
+          if (k.dot.fn4 != nullptr) {
+            for (; hh + 4 <= group; hh += 4) {
+              k.dot.fn4(hd, key, static_cast<const uint8_t*>(q_heads[static_cast<size_t>(hh)]), head_stride,
+                        s + hh * len, len);
+            }
           }
+          for (; hh < group; ++hh) s[hh * len] = k.dot.fn(hd, key, q_heads[static_cast<size_t>(hh)]);
         }
-        for (; hh < group; ++hh) s[hh * len] = k.dot.fn(hd, key, q_heads[static_cast<size_t>(hh)]);
       }
       // One chunk: normalised weights summed straight into `out`; several: unnormalised sums kept
       // for the merge below.
@@ -168,14 +181,8 @@ void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, std::span<con
         std::fill(o, o + hd, 0.0f);
         dest[static_cast<size_t>(hh)] = o;
       }
-      // Keys in passes of kAxpyRowsPerPass rows (the ring may wrap between two positions, so each
-      // row is looked up); the weights of key j for head hh are scores[hh * len + j].
-      const void* values[kAxpyRowsPerPass];
-      for (int64_t j = 0; j < len; j += kAxpyRowsPerPass) {
-        const int n_rows = static_cast<int>(std::min<int64_t>(kAxpyRowsPerPass, len - j));
-        for (int r = 0; r < n_rows; ++r) values[r] = cache.V(kv_layer, first + j + r) + head_offset;
-        k.axpy(hd, n_rows, values, scores.data() + j, len, group, dest.data());
-      }
+      // The weights of value row j for head hh are scores[hh * len + j].
+      k.axpy(hd, static_cast<int>(len), values.data(), scores.data(), len, group, dest.data());
     }
   });
   if (!any_chunked) return;
