@@ -135,12 +135,13 @@ const KvRowKernels* FindKvRowKernels(GgmlType type, KernelIsa isa) {
   struct KvRow {
     GgmlType type;
     AxpyRowFn scalar, avx2, avx512;
-    ScoreRowsFn scalar_scores, avx512_scores;  // nullptr: q·k goes key by key through the dot kernel
+    ScoreRowsFn scalar_scores, avx512_scores;
   };
   static constexpr std::array kKvRows = {
       KvRow{GgmlType::kF32, AxpyRowF32Ref, AxpyRowF32Avx2, AxpyRowF32Avx512, ScoreRowsF32Ref, ScoreRowsF32Avx512},
       KvRow{GgmlType::kF16, AxpyRowF16Ref, AxpyRowF16Avx2, AxpyRowF16Avx512, ScoreRowsF16Ref, ScoreRowsF16Avx512},
-      KvRow{GgmlType::kQ8_0, AxpyRowQ8_0Ref, AxpyRowQ8_0Avx2, AxpyRowQ8_0Avx512, nullptr, nullptr},
+      KvRow{GgmlType::kQ8_0, AxpyRowQ8_0Ref, AxpyRowQ8_0Avx2, AxpyRowQ8_0Avx512, ScoreRowsQ8_0Ref,
+            ScoreRowsQ8_0Avx512},
   };
   constexpr size_t kIsas = 4;
   // Resolved once per (row, isa). The AVX2 set keeps the key-by-key dots (their four-head form).

@@ -127,25 +127,22 @@ TEST_P(KvRowTest, SimdAxpyMatchesScalar) {
   if (checked == 0) GTEST_SKIP() << "no AVX2 on this CPU";
 }
 
-// The many-keys score kernels against one dot per (head, key) of the dequantized rows, for head
-// counts that take every tile shape (4 x 4, 2 x 8, 1 x 16), key counts that end inside a tile,
-// and lengths that end inside a 16-element step.
+// The many-keys score kernels (f32 q, every cache type) against one dot per (head, key) of the
+// dequantized rows, for head counts that take every tile shape (4 x 4, 2 x 8, 1 x 16), key counts
+// that end inside a tile, and float lengths that end inside a 16-element step.
 TEST_P(KvRowTest, ScoresMatchTheDequantizedRows) {
   const GgmlType type = GetParam();
-  if (FindKvRowKernels(type, KernelIsa::kScalar)->scores == nullptr) {
-    // q8_0 keys go key by key through the dot kernel (DotsMatchTheDequantizedRows).
-    for (const KernelIsa isa : {KernelIsa::kAvx2, KernelIsa::kAvx512}) {
-      const KvRowKernels* k = FindKvRowKernels(type, isa);
-      EXPECT_TRUE(k == nullptr || k->scores == nullptr);
-    }
-    return;
-  }
+  // The AVX2 set has no score kernel: its q·k goes key by key (DotsMatchTheDequantizedRows).
+  const KvRowKernels* avx2 = FindKvRowKernels(type, KernelIsa::kAvx2);
+  EXPECT_TRUE(avx2 == nullptr || avx2->scores == nullptr);
+  std::vector<int64_t> sizes = {32, 64, 256, 512};
+  if (type != GgmlType::kQ8_0) sizes.insert(sizes.end(), {7, 16, 40});
   std::mt19937 rng(29);
   for (const KernelIsa isa : {KernelIsa::kScalar, KernelIsa::kAvx512}) {
     const KvRowKernels* k = FindKvRowKernels(type, isa);
     if (k == nullptr) continue;
     ASSERT_NE(k->scores, nullptr);
-    for (const int64_t n : {7, 16, 40, 256, 512}) {
+    for (const int64_t n : sizes) {
       for (const int heads : {1, 2, 3, 4, 7, 8}) {
         for (const int n_keys : {1, 5, 16, 37}) {
           std::vector<std::vector<uint8_t>> keys;
@@ -217,6 +214,7 @@ TEST(KvRowKernels, OnlyCacheTypesHaveKernels) {
   EXPECT_EQ(FindKvRowKernels(GgmlType::kF32, KernelIsa::kAvx512) != nullptr,
             FindVecDot(GgmlType::kQ4_K, KernelIsa::kAvx512) != nullptr);
   EXPECT_EQ(FindKvRowKernels(GgmlType::kQ8_0)->dot.act_type, GgmlType::kQ8_0);
+  EXPECT_NE(FindKvRowKernels(GgmlType::kQ8_0, KernelIsa::kScalar)->scores, nullptr);
   EXPECT_EQ(FindKvRowKernels(GgmlType::kF16)->dot.act_type, GgmlType::kF32);
 }
 

@@ -30,6 +30,19 @@ void ScoreRows(VecDotFn dot, int64_t n, int n_keys, const void* const* keys, con
   }
 }
 
+// q · (d * k) of a Q8_0 row against f32 q: per block, d times the float sum of q * k.
+float DotQ8_0F32(int64_t n, const void* row, const void* q) {
+  const BlockQ8_0* blocks = static_cast<const BlockQ8_0*>(row);
+  const float* qf = static_cast<const float*>(q);
+  float sum = 0;
+  for (int64_t b = 0; b < n / kQK; ++b) {
+    float block_sum = 0;
+    for (int j = 0; j < kQK; ++j) block_sum += qf[b * kQK + j] * static_cast<float>(blocks[b].qs[j]);
+    sum += F16ToF32(blocks[b].d) * block_sum;
+  }
+  return sum;
+}
+
 }  // namespace
 
 void AxpyRowF32Ref(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride,
@@ -66,6 +79,11 @@ void ScoreRowsF32Ref(int64_t n, int n_keys, const void* const* keys, const float
 void ScoreRowsF16Ref(int64_t n, int n_keys, const void* const* keys, const float* q, int64_t q_stride, int n_heads,
                      float* scores, int64_t score_stride) {
   ScoreRows(VecDotF16Ref, n, n_keys, keys, q, q_stride, n_heads, scores, score_stride);
+}
+
+void ScoreRowsQ8_0Ref(int64_t n, int n_keys, const void* const* keys, const float* q, int64_t q_stride, int n_heads,
+                      float* scores, int64_t score_stride) {
+  ScoreRows(DotQ8_0F32, n, n_keys, keys, q, q_stride, n_heads, scores, score_stride);
 }
 
 }  // namespace hearth

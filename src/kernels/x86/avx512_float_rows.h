@@ -24,17 +24,17 @@ inline __mmask16 FirstLanes(int64_t count) {
 }
 
 struct F32Row {
-  static constexpr int64_t kBytes = 4;  // per element
   const float* p;
   explicit F32Row(const void* row) : p(static_cast<const float*>(row)) {}
+  static int64_t RowBytes(int64_t n) { return n * 4; }
   __m512 operator()(int64_t i) const { return _mm512_loadu_ps(p + i); }
   __m512 operator()(int64_t i, __mmask16 mask) const { return _mm512_maskz_loadu_ps(mask, p + i); }
 };
 
 struct F16Row {
-  static constexpr int64_t kBytes = 2;
   const uint16_t* p;
   explicit F16Row(const void* row) : p(static_cast<const uint16_t*>(row)) {}
+  static int64_t RowBytes(int64_t n) { return n * 2; }
   __m512 operator()(int64_t i) const {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)));
   }

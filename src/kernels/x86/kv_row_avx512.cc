@@ -126,7 +126,7 @@ void ScoreHeads(int64_t n, int n_keys, const void* const* keys, const float* q, 
     const void* tile[kKeys];
     for (int j = 0; j < kKeys; ++j) tile[j] = keys[j0 + std::min(j, valid - 1)];
     const int next = std::min(n_keys, j0 + kScoreTilesAhead * kKeys);
-    const NextRows next_rows(keys + next, std::min(kKeys, n_keys - next), n * Row::kBytes,
+    const NextRows next_rows(keys + next, std::min(kKeys, n_keys - next), Row::RowBytes(n),
                              (n + kLanes - 1) / kLanes);
     float sums[16];
     ScoreTile<kHeads, Row>(n, tile, q, q_stride, next_rows, sums);
@@ -145,6 +145,20 @@ void Scores(int64_t n, int n_keys, const void* const* keys, const float* q, int6
   });
 }
 
+// 16 elements of a Q8_0 row as floats, d * q: the block scale is applied to the row once for all
+// the heads it meets (the scalar twins scale each head's weight, or dot with d outside the sum).
+// i is a multiple of 16 below n (n is a multiple of 32, so no step of the kernels is partial).
+struct Q8_0Row {
+  const BlockQ8_0* p;
+  explicit Q8_0Row(const void* row) : p(static_cast<const BlockQ8_0*>(row)) {}
+  static int64_t RowBytes(int64_t n) { return n / kQK * static_cast<int64_t>(sizeof(BlockQ8_0)); }
+  __m512 operator()(int64_t i, __mmask16 mask) const {
+    const BlockQ8_0& block = p[i / kQK];
+    const __m128i q = _mm_maskz_loadu_epi8(mask, block.qs + i % kQK);
+    return _mm512_mul_ps(_mm512_set1_ps(avx2::HalfToFloat(block.d)), _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)));
+  }
+};
+
 // --- Value sum: tiles of kHeads outputs x 32 elements in registers across kRowsPerTile rows. -------
 
 // 16 rows of f16 values at head dim 512 are 16 KiB: the tile's rows stay in L1 while its 32-element
@@ -152,26 +166,13 @@ void Scores(int64_t n, int n_keys, const void* const* keys, const float* q, int6
 constexpr int kRowsPerTile = 16;
 constexpr int kElementsPerStep = 2 * kLanes;
 
-// Elements i .. i + 31 of a float row as two vectors (masked to n).
+// Elements i .. i + 31 of a row as two vectors (masked to n).
 template <typename Row>
-struct FloatChunk {
-  static int64_t RowBytes(int64_t n) { return n * Row::kBytes; }
+struct Chunk {
+  static int64_t RowBytes(int64_t n) { return Row::RowBytes(n); }
   void operator()(const void* row, int64_t i, __mmask16 m0, __mmask16 m1, __m512* v) const {
     v[0] = Row(row)(i, m0);
     v[1] = Row(row)(i + kLanes, m1);
-  }
-};
-
-// Block i / 32 of a Q8_0 row (n is a multiple of 32, so no masks): d * q, scaled once for all heads.
-struct Q8_0Chunk {
-  static int64_t RowBytes(int64_t n) { return n / kQK * static_cast<int64_t>(sizeof(BlockQ8_0)); }
-  void operator()(const void* row, int64_t i, __mmask16, __mmask16, __m512* v) const {
-    const BlockQ8_0& block = static_cast<const BlockQ8_0*>(row)[i / kQK];
-    const __m512 d = _mm512_set1_ps(avx2::HalfToFloat(block.d));
-    for (int half = 0; half < 2; ++half) {
-      const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block.qs + half * kLanes));
-      v[half] = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)));
-    }
   }
 };
 
@@ -228,19 +229,24 @@ void ScoreRowsF16Avx512(int64_t n, int n_keys, const void* const* keys, const fl
   Scores<F16Row>(n, n_keys, keys, q, q_stride, n_heads, scores, score_stride);
 }
 
+void ScoreRowsQ8_0Avx512(int64_t n, int n_keys, const void* const* keys, const float* q, int64_t q_stride,
+                         int n_heads, float* scores, int64_t score_stride) {
+  Scores<Q8_0Row>(n, n_keys, keys, q, q_stride, n_heads, scores, score_stride);
+}
+
 void AxpyRowF32Avx512(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride,
                       int n_out, float* const* outs) {
-  Axpy<FloatChunk<F32Row>>(n, n_rows, rows, weights, weight_stride, n_out, outs);
+  Axpy<Chunk<F32Row>>(n, n_rows, rows, weights, weight_stride, n_out, outs);
 }
 
 void AxpyRowF16Avx512(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride,
                       int n_out, float* const* outs) {
-  Axpy<FloatChunk<F16Row>>(n, n_rows, rows, weights, weight_stride, n_out, outs);
+  Axpy<Chunk<F16Row>>(n, n_rows, rows, weights, weight_stride, n_out, outs);
 }
 
 void AxpyRowQ8_0Avx512(int64_t n, int n_rows, const void* const* rows, const float* weights,
                        int64_t weight_stride, int n_out, float* const* outs) {
-  Axpy<Q8_0Chunk>(n, n_rows, rows, weights, weight_stride, n_out, outs);
+  Axpy<Chunk<Q8_0Row>>(n, n_rows, rows, weights, weight_stride, n_out, outs);
 }
 
 }  // namespace hearth

@@ -30,8 +30,14 @@ struct RowPlan {
   size_t head_bytes = 0;  // one head's slice of a K/V row in the cache type
 };
 
-// Query head h of row t in the dot kernel's activation format: f32 straight from q, or Q8_0 blocks
-// quantized once per head (not once per key).
+// Whether a row's q·k goes key by key through a Q8_0 dot kernel, whose query must be Q8_0 blocks;
+// the score kernels (kv_row.h) take q in f32 for every cache type.
+bool QuantizedQuery(const RowPlan& plan) {
+  return plan.kernels->scores == nullptr && plan.kernels->dot.act_type == GgmlType::kQ8_0;
+}
+
+// Query head h of row t in the format its q·k takes: f32 straight from q, or Q8_0 blocks quantized
+// once per head (not once per key).
 class QueryRows {
  public:
   QueryRows(const float* q, int n_head, int hd) : q_(q), n_head_(n_head), hd_(hd) {}
@@ -41,7 +47,7 @@ class QueryRows {
     q8_.resize(plans.size() * static_cast<size_t>(n_head_) * q8_head_bytes_);
     pool.ParallelFor(static_cast<int64_t>(plans.size()) * n_head_, [&](int64_t begin, int64_t end, int) {
       for (int64_t i = begin; i < end; ++i) {
-        if (plans[static_cast<size_t>(i / n_head_)].kernels->dot.act_type != GgmlType::kQ8_0) continue;
+        if (!QuantizedQuery(plans[static_cast<size_t>(i / n_head_)])) continue;
         QuantizeRow(GgmlType::kQ8_0, q_ + i * hd_, q8_.data() + static_cast<size_t>(i) * q8_head_bytes_, hd_);
       }
     });
@@ -49,13 +55,13 @@ class QueryRows {
 
   const void* Head(const RowPlan& plan, int64_t t, int h) const {
     const int64_t i = t * n_head_ + h;
-    if (plan.kernels->dot.act_type == GgmlType::kQ8_0) return q8_.data() + static_cast<size_t>(i) * q8_head_bytes_;
+    if (QuantizedQuery(plan)) return q8_.data() + static_cast<size_t>(i) * q8_head_bytes_;
     return q_ + i * hd_;
   }
 
   // Bytes from head h to head h + 1 of the same row, in the format Head returns.
   size_t HeadStride(const RowPlan& plan) const {
-    return plan.kernels->dot.act_type == GgmlType::kQ8_0 ? q8_head_bytes_ : static_cast<size_t>(hd_) * sizeof(float);
+    return QuantizedQuery(plan) ? q8_head_bytes_ : static_cast<size_t>(hd_) * sizeof(float);
   }
 
  private:
@@ -103,7 +109,7 @@ void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, std::span<con
     const GgmlType type = rows[static_cast<size_t>(t)].cache->type();
     p.kernels = FindKvRowKernels(type, isa);
     p.head_bytes = *RowBytes(type, hd);
-    any_q8 = any_q8 || p.kernels->dot.act_type == GgmlType::kQ8_0;
+    any_q8 = any_q8 || QuantizedQuery(p);
     any_chunked = any_chunked || p.n_chunks > 1;
     p.first_task = static_cast<int64_t>(tasks.size());
     for (int g = 0; g < n_head_kv; ++g) {
@@ -143,7 +149,7 @@ void Attend(const Gemma4LayerParams& lp, int kv_layer, int window, std::span<con
       for (int hh = 0; hh < group; ++hh) q_heads[static_cast<size_t>(hh)] = queries.Head(p, task.t, h0 + hh);
       scores.resize(static_cast<size_t>(group * len));
       if (k.scores != nullptr) {
-        // f32 q against f32/f16 keys: all keys and heads of the task in one tiled call.
+        // f32 q against the keys: all keys and heads of the task in one tiled call.
         k.scores(hd, static_cast<int>(len), keys.data(), static_cast<const float*>(q_heads[0]), hd, group,
                  scores.data(), len);
       } else {
