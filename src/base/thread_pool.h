@@ -4,9 +4,10 @@
 // Hand-offs spin briefly before sleeping: a decode step issues hundreds of short ParallelFor
 // calls, and waking a sleeping thread through the kernel costs tens of microseconds (more under
 // a hypervisor), which would otherwise be paid twice per call. The spin budget adapts (at most
-// kSpin; halved by every spin that runs out, grown by every one that succeeds), so it fades out
-// when other processes keep the awaited thread off its core; a pool with more threads than CPUs
-// never spins. After its spin a waiter blocks, so an idle pool costs no CPU.
+// kSpin; grown after every wait that ended within kSpin, halved after every longer one), so it
+// fades out when other processes keep the awaited thread off its core for longer; a pool with
+// more threads than CPUs never spins. After its spin a waiter blocks, so an idle pool costs no
+// CPU.
 #pragma once
 
 #include <atomic>
@@ -30,6 +31,11 @@ class ThreadPool {
 
   int size() const { return n_threads_; }
 
+  // The current spin budget of a hand-off (0 .. 200 µs; always 0 with more threads than CPUs).
+  std::chrono::nanoseconds spin_budget() const {
+    return std::chrono::nanoseconds(spin_ns_.load(std::memory_order_relaxed));
+  }
+
   // Splits [0, n) into contiguous ranges, one per thread, and calls fn(begin, end, thread_index)
   // for each non-empty range. Ranges are multiples of `grain` except the last.
   void ParallelFor(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn,
@@ -43,8 +49,10 @@ class ThreadPool {
   static constexpr std::chrono::microseconds kNoSpin{0};
 
   void WorkerLoop(int index);
-  // Spins on `ready` for the current budget and adapts the budget; true when ready in time.
-  bool Spin(const std::function<bool()>& ready);
+  // Spins on `ready` for the current budget, then calls block() (which returns once ready), and
+  // adapts the budget to the length of the whole wait.
+  template <typename Ready, typename Block>
+  void Await(Ready ready, Block block);
   // Returns once generation_ differs from `seen` or stop_ is set: spins, then sleeps.
   void WaitForWork(uint64_t seen);
   // Returns once every worker has finished the current task (same spin-then-sleep).

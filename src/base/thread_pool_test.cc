@@ -66,6 +66,36 @@ TEST(ThreadPoolTest, WakesSleepingWorkers) {
   }
 }
 
+// Busy-waits `d` on the calling thread (a sleep would give the core away).
+void BusyFor(std::chrono::microseconds d) {
+  const auto end = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < end) {
+  }
+}
+
+// After idle gaps (each halves the spin budget), a run of short hand-offs (the decode pattern)
+// must leave it high. Each call below makes both waits about 20 µs: the worker waits for the next
+// call while the caller busy-waits between calls, and the caller waits for the worker's longer
+// chunk. A rule that shrank the budget on every spin that ran out kept it near 0 here for good,
+// so nearly every hand-off went through a futex sleep (E2B decode 16 instead of 21 tok/s).
+TEST(ThreadPoolTest, SpinBudgetRecoversAfterIdleGaps) {
+  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "a pool with more threads than CPUs never spins";
+  ThreadPool pool(2);
+  const auto slower_worker = [](int64_t, int64_t, int thread) {
+    if (thread == 1) BusyFor(std::chrono::microseconds(20));
+  };
+  for (int gap = 0; gap < 12; ++gap) {
+    pool.ParallelFor(2, [](int64_t, int64_t, int) {});
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  // Under load a wait can stretch past 200 µs and halve the budget again, so allow many calls.
+  for (int call = 0; call < 2000 && pool.spin_budget() < std::chrono::microseconds(100); ++call) {
+    BusyFor(std::chrono::microseconds(20));
+    pool.ParallelFor(2, slower_worker);
+  }
+  EXPECT_GE(pool.spin_budget(), std::chrono::microseconds(100));
+}
+
 // Destruction must wake sleeping and spinning workers alike: 50 pools in well under a second
 // (a worker missing the stop signal would hang here until the test times out).
 TEST(ThreadPoolTest, DestroysIdleAndBusyPoolsPromptly) {
