@@ -1,10 +1,10 @@
-// AVX-512 twins of ref/kv_row_ref.cc: attention's q·k scores over f32 and f16 keys, and its value
-// sum over f32, f16 and Q8_0 rows. Both are small matrix products, a group's query heads against
-// a run of cache rows (scores [heads x n] . [n x keys], values [heads x keys] . [keys x n]), so
-// both are register-tiled: each loaded row element serves several heads, and each query element or
-// output element stays in a register across several rows. The one-row-at-a-time forms were load-
-// and store-bound: at 16K tokens of context, E2B decode spent 17% of its time in the AVX2 value sum
-// and 10% in the four-head dot (perf, f16 cache), where the multiply-adds alone need about half.
+// AVX-512 twins of ref/kv_row_ref.cc: attention's q·k scores and its value sum over f32, f16 and
+// Q8_0 rows. Both are small matrix products, a group's query heads against a run of cache rows
+// (scores [heads x n] . [n x keys], values [heads x keys] . [keys x n]), so both are
+// register-tiled: each loaded row element serves several heads, and each query element or output
+// element stays in a register across several rows. The one-row-at-a-time forms were load- and
+// store-bound: at 16K tokens of context, E2B decode spent 17% of its time in the AVX2 value sum and
+// 10% in the four-head dot (perf, f16 cache).
 #include "kernels/kv_row.h"
 #include "kernels/x86/avx2_util.h"
 #include "kernels/x86/avx512_float_rows.h"
@@ -166,22 +166,12 @@ struct Q8_0Row {
 constexpr int kRowsPerTile = 16;
 constexpr int kElementsPerStep = 2 * kLanes;
 
-// Elements i .. i + 31 of a row as two vectors (masked to n).
-template <typename Row>
-struct Chunk {
-  static int64_t RowBytes(int64_t n) { return Row::RowBytes(n); }
-  void operator()(const void* row, int64_t i, __mmask16 m0, __mmask16 m1, __m512* v) const {
-    v[0] = Row(row)(i, m0);
-    v[1] = Row(row)(i + kLanes, m1);
-  }
-};
-
-template <int kHeads, typename Chunk>
+template <int kHeads, typename Row>
 void AxpyHeads(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride,
                float* const* outs) {
   for (int r0 = 0; r0 < n_rows; r0 += kRowsPerTile) {
     const int r_end = std::min(n_rows, r0 + kRowsPerTile);
-    NextRows next(rows + r_end, std::min(kRowsPerTile, n_rows - r_end), Chunk::RowBytes(n),
+    NextRows next(rows + r_end, std::min(kRowsPerTile, n_rows - r_end), Row::RowBytes(n),
                   (n + kElementsPerStep - 1) / kElementsPerStep);
     for (int64_t i = 0; i < n; i += kElementsPerStep) {
       next.Step();
@@ -192,8 +182,7 @@ void AxpyHeads(int64_t n, int n_rows, const void* const* rows, const float* weig
         acc[h][1] = _mm512_maskz_loadu_ps(m1, outs[h] + i + kLanes);
       }
       for (int r = r0; r < r_end; ++r) {
-        __m512 v[2];
-        Chunk()(rows[r], i, m0, m1, v);
+        const __m512 v[2] = {Row(rows[r])(i, m0), Row(rows[r])(i + kLanes, m1)};
         for (int h = 0; h < kHeads; ++h) {
           const __m512 w = _mm512_set1_ps(weights[h * weight_stride + r]);
           acc[h][0] = _mm512_fmadd_ps(w, v[0], acc[h][0]);
@@ -209,11 +198,11 @@ void AxpyHeads(int64_t n, int n_rows, const void* const* rows, const float* weig
 }
 
 // Heads eight at a time (16 accumulators), then 4, 2 and 1 for the rest.
-template <typename Chunk>
+template <typename Row>
 void Axpy(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride, int n_out,
           float* const* outs) {
   CoverHeads<8>(0, n_out, [&]<int kHeads>(int h) {
-    AxpyHeads<kHeads, Chunk>(n, n_rows, rows, weights + h * weight_stride, weight_stride, outs + h);
+    AxpyHeads<kHeads, Row>(n, n_rows, rows, weights + h * weight_stride, weight_stride, outs + h);
   });
 }
 
@@ -236,17 +225,17 @@ void ScoreRowsQ8_0Avx512(int64_t n, int n_keys, const void* const* keys, const f
 
 void AxpyRowF32Avx512(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride,
                       int n_out, float* const* outs) {
-  Axpy<Chunk<F32Row>>(n, n_rows, rows, weights, weight_stride, n_out, outs);
+  Axpy<F32Row>(n, n_rows, rows, weights, weight_stride, n_out, outs);
 }
 
 void AxpyRowF16Avx512(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride,
                       int n_out, float* const* outs) {
-  Axpy<Chunk<F16Row>>(n, n_rows, rows, weights, weight_stride, n_out, outs);
+  Axpy<F16Row>(n, n_rows, rows, weights, weight_stride, n_out, outs);
 }
 
 void AxpyRowQ8_0Avx512(int64_t n, int n_rows, const void* const* rows, const float* weights,
                        int64_t weight_stride, int n_out, float* const* outs) {
-  Axpy<Chunk<Q8_0Row>>(n, n_rows, rows, weights, weight_stride, n_out, outs);
+  Axpy<Q8_0Row>(n, n_rows, rows, weights, weight_stride, n_out, outs);
 }
 
 }  // namespace hearth
