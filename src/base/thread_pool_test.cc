@@ -73,25 +73,30 @@ void BusyFor(std::chrono::microseconds d) {
   }
 }
 
-// After idle gaps (each halves the spin budget), a run of short hand-offs (the decode pattern)
-// must leave it high. Each call below makes both waits about 20 µs: the worker waits for the next
-// call while the caller busy-waits between calls, and the caller waits for the worker's longer
-// chunk. A rule that shrank the budget on every spin that ran out kept it near 0 here for good,
-// so nearly every hand-off went through a futex sleep (E2B decode 16 instead of 21 tok/s).
-TEST(ThreadPoolTest, SpinBudgetRecoversAfterIdleGaps) {
+// After long waits have shrunk the spin budget, a run of short hand-offs (the decode pattern)
+// must grow it back. Each call of the second loop makes both waits about 20 µs: the worker waits
+// for the next call while the caller busy-waits between calls, and the caller waits for the
+// worker's longer chunk. A rule that shrank the budget on every spin that ran out kept it near 0
+// there for good, so nearly every hand-off went through a futex sleep (E2B decode 16 instead of
+// 21 tok/s).
+TEST(ThreadPoolTest, SpinBudgetRecoversAfterLongWaits) {
   if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "a pool with more threads than CPUs never spins";
   ThreadPool pool(2);
-  const auto slower_worker = [](int64_t, int64_t, int thread) {
-    if (thread == 1) BusyFor(std::chrono::microseconds(20));
+  const auto worker_busy_for = [](std::chrono::microseconds d) {
+    return [d](int64_t, int64_t, int thread) {
+      if (thread == 1) BusyFor(d);
+    };
   };
+  // Only long waits: the caller waits 300 µs for the worker, the worker 2 ms for the next call.
   for (int gap = 0; gap < 12; ++gap) {
-    pool.ParallelFor(2, [](int64_t, int64_t, int) {});
+    pool.ParallelFor(2, worker_busy_for(std::chrono::microseconds(300)));
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  ASSERT_LT(pool.spin_budget(), std::chrono::microseconds(5));
   // Under load a wait can stretch past 200 µs and halve the budget again, so allow many calls.
   for (int call = 0; call < 2000 && pool.spin_budget() < std::chrono::microseconds(100); ++call) {
     BusyFor(std::chrono::microseconds(20));
-    pool.ParallelFor(2, slower_worker);
+    pool.ParallelFor(2, worker_busy_for(std::chrono::microseconds(20)));
   }
   EXPECT_GE(pool.spin_budget(), std::chrono::microseconds(100));
 }

@@ -53,7 +53,8 @@ const ElementwiseOps* FindElementwiseOps(KernelIsa isa = KernelIsa::kBest);
 // The kernels attention runs on K/V cache rows of one cache type (kv_row.h): `dot` is the vec-dot
 // kernel of that type (q·k; q in dot.act_type), `axpy` the value sum, and `scores`, where the set
 // has one (scalar and AVX-512; the AVX2 set has none), the q·k of many keys and heads in one call
-// with q in f32. Attention uses `scores` where it is set, else `dot` key by key.
+// with q in f32. Attention uses `scores` where it is set, else `dot` key by key (for a Q8_0 cache
+// with q quantized to Q8_0: results then differ from the other sets by that rounding).
 struct KvRowKernels {
   VecDotKernel dot;
   AxpyRowFn axpy;

@@ -14,8 +14,8 @@ namespace hearth {
 // outs[h][i] += Σ_r weights[h * weight_stride + r] * rows[r][i] for r < n_rows, h < n_out and
 // i < n (n a multiple of 8 and of the row type's block): the accumulation of n_rows V rows into the outputs
 // of the n_out query heads that share them (GQA), each with its softmax weights. Each row is
-// converted once for all heads, and each output is loaded and stored once per group of rows
-// (4 for AVX2, 16 for AVX-512), not per row.
+// converted once per group of heads (all of them for AVX2, up to 8 for AVX-512), and each output
+// is loaded and stored once per group of rows (4 for AVX2, 16 for AVX-512), not per row.
 using AxpyRowFn = void (*)(int64_t n, int n_rows, const void* const* rows, const float* weights,
                            int64_t weight_stride, int n_out, float* const* outs);
 
@@ -52,7 +52,7 @@ void AxpyRowF16Avx2(int64_t n, int n_rows, const void* const* rows, const float*
 void AxpyRowQ8_0Avx2(int64_t n, int n_rows, const void* const* rows, const float* weights, int64_t weight_stride,
                      int n_out, float* const* outs);
 
-// --- x86/kv_row_avx512.cc: AVX-512 F + BW; same CPU condition as the AVX-512 dot kernels.
+// --- x86/kv_row_avx512.cc: AVX-512 F + BW + VL; same CPU condition as the AVX-512 dot kernels.
 // Scores in tiles of 16 (head, key) sums, 4 x 4 (or 2 x 8, 1 x 16 for smaller groups); the value
 // sum in tiles of up to 8 heads x 32 elements held in registers across 16 rows. A Q8_0 row is
 // turned into d * q once for all the heads it meets (the scalar twins scale each weight or sum).

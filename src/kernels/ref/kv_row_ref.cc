@@ -1,7 +1,8 @@
-// Scalar twins of the K/V row kernels (kv_row.h): the value sum of attention over f32, f16 and
-// Q8_0 cache rows, the scores of f32 and f16 keys, and the fallback on CPUs without AVX2. Head by
-// head and row by row, so each head's output sees exactly the operations of a plain
-// `out += weight * v` loop over the keys, and each score is the plain dot kernel's.
+// Scalar twins of the K/V row kernels (kv_row.h): the value sum and the scores of attention over
+// f32, f16 and Q8_0 cache rows, and the fallback on CPUs without AVX2. Head by head and row by
+// row, so each head's output sees exactly the operations of a plain `out += weight * v` loop over
+// the keys, and each score is one plain dot (the f32/f16 dot kernel's; for Q8_0, d times each
+// block's float sum).
 #include "base/fp16.h"
 #include "kernels/kv_row.h"
 #include "kernels/vec_dot.h"

@@ -36,7 +36,7 @@ class NextRows {
  public:
   NextRows(const void* const* rows, int n_rows, int64_t row_bytes, int64_t steps)
       : rows_(rows), n_rows_(n_rows), row_lines_((row_bytes + kLine - 1) / kLine),
-        per_step_((n_rows * row_lines_ + steps - 1) / steps) {}
+        per_step_((n_rows * row_lines_ + steps - 1) / std::max<int64_t>(1, steps)) {}
 
   // This step's share of the lines.
   void Step() {
@@ -115,14 +115,14 @@ void ScoreTile(int64_t n, const void* const* keys, const float* q, int64_t q_str
 // no better with T1; with T0, 1 to 16 made no clear difference).
 constexpr int kScoreTilesAhead = 4;
 
-// All keys against kHeads heads, kKeys keys per tile; a short last tile repeats its last key and
-// drops those sums.
+// Keys j_begin .. j_end - 1 against kHeads heads, kKeys keys per tile; a short last tile repeats
+// its last key and drops those sums. Prefetches look ahead in the whole run of n_keys keys.
 template <int kHeads, typename Row>
-void ScoreHeads(int64_t n, int n_keys, const void* const* keys, const float* q, int64_t q_stride, float* scores,
-                int64_t score_stride) {
+void ScoreHeads(int64_t n, int j_begin, int j_end, int n_keys, const void* const* keys, const float* q,
+                int64_t q_stride, float* scores, int64_t score_stride) {
   constexpr int kKeys = 16 / kHeads;
-  for (int j0 = 0; j0 < n_keys; j0 += kKeys) {
-    const int valid = std::min(kKeys, n_keys - j0);
+  for (int j0 = j_begin; j0 < j_end; j0 += kKeys) {
+    const int valid = std::min(kKeys, j_end - j0);
     const void* tile[kKeys];
     for (int j = 0; j < kKeys; ++j) tile[j] = keys[j0 + std::min(j, valid - 1)];
     const int next = std::min(n_keys, j0 + kScoreTilesAhead * kKeys);
@@ -136,13 +136,20 @@ void ScoreHeads(int64_t n, int n_keys, const void* const* keys, const float* q, 
   }
 }
 
-// Heads four at a time (4 x 4 tiles), then a pair (2 x 8), then one (1 x 16).
+// Keys in blocks of 16 (a whole number of tiles of every shape), and inside each block the heads
+// four at a time (4 x 4 tiles), then a pair (2 x 8), then one (1 x 16): every head group meets a
+// key while it is still in L1, so a group of 8 heads reads each key from memory once, not twice.
 template <typename Row>
 void Scores(int64_t n, int n_keys, const void* const* keys, const float* q, int64_t q_stride, int n_heads,
             float* scores, int64_t score_stride) {
-  CoverHeads<4>(0, n_heads, [&]<int kHeads>(int h) {
-    ScoreHeads<kHeads, Row>(n, n_keys, keys, q + h * q_stride, q_stride, scores + h * score_stride, score_stride);
-  });
+  constexpr int kKeysPerBlock = 16;
+  for (int j0 = 0; j0 < n_keys; j0 += kKeysPerBlock) {
+    const int j_end = std::min(n_keys, j0 + kKeysPerBlock);
+    CoverHeads<4>(0, n_heads, [&]<int kHeads>(int h) {
+      ScoreHeads<kHeads, Row>(n, j0, j_end, n_keys, keys, q + h * q_stride, q_stride, scores + h * score_stride,
+                              score_stride);
+    });
+  }
 }
 
 // 16 elements of a Q8_0 row as floats, d * q: the block scale is applied to the row once for all
@@ -175,14 +182,17 @@ void AxpyHeads(int64_t n, int n_rows, const void* const* rows, const float* weig
                   (n + kElementsPerStep - 1) / kElementsPerStep);
     for (int64_t i = 0; i < n; i += kElementsPerStep) {
       next.Step();
+      // The second half starts at i2; where it is empty (m1 == 0), i2 = n keeps its pointers
+      // within one past the end.
       const __mmask16 m0 = FirstLanes(n - i), m1 = FirstLanes(n - i - kLanes);
+      const int64_t i2 = std::min(i + kLanes, n);
       __m512 acc[kHeads][2];
       for (int h = 0; h < kHeads; ++h) {
         acc[h][0] = _mm512_maskz_loadu_ps(m0, outs[h] + i);
-        acc[h][1] = _mm512_maskz_loadu_ps(m1, outs[h] + i + kLanes);
+        acc[h][1] = _mm512_maskz_loadu_ps(m1, outs[h] + i2);
       }
       for (int r = r0; r < r_end; ++r) {
-        const __m512 v[2] = {Row(rows[r])(i, m0), Row(rows[r])(i + kLanes, m1)};
+        const __m512 v[2] = {Row(rows[r])(i, m0), Row(rows[r])(i2, m1)};
         for (int h = 0; h < kHeads; ++h) {
           const __m512 w = _mm512_set1_ps(weights[h * weight_stride + r]);
           acc[h][0] = _mm512_fmadd_ps(w, v[0], acc[h][0]);
@@ -191,7 +201,7 @@ void AxpyHeads(int64_t n, int n_rows, const void* const* rows, const float* weig
       }
       for (int h = 0; h < kHeads; ++h) {
         _mm512_mask_storeu_ps(outs[h] + i, m0, acc[h][0]);
-        _mm512_mask_storeu_ps(outs[h] + i + kLanes, m1, acc[h][1]);
+        _mm512_mask_storeu_ps(outs[h] + i2, m1, acc[h][1]);
       }
     }
   }

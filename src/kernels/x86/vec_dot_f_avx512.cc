@@ -1,7 +1,6 @@
 // AVX-512 twins of the f32 and f16 dot kernels (ref/vec_dot_ref.cc) against f32 activations, with
-// a four-row form: MatMul over f32/f16 weights (four tokens per weight row in prefill), and
-// attention's key-by-key q·k where a kernel set has no score kernel (x86/kv_row_avx512.cc tiles
-// heads and keys instead). 16 floats per vector, four accumulators per row; the tail below 16
+// a four-row form (four tokens per weight row in prefill): MatMul over f32 and f16 weights.
+// Attention's q·k on AVX-512 uses the score kernels of x86/kv_row_avx512.cc instead. 16 floats per vector, four accumulators per row; the tail below 16
 // elements is masked, so any n works. Every row sees the same operations in both forms, so the
 // results are bit-identical; against the scalar kernels only the summation order differs.
 #include "kernels/vec_dot.h"
