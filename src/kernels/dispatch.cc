@@ -160,8 +160,7 @@ const KvRowKernels* FindKvRowKernels(GgmlType type, KernelIsa isa) {
       r[i][static_cast<size_t>(KernelIsa::kScalar)] = scalar_set;
       r[i][static_cast<size_t>(KernelIsa::kAvx2)] = avx2_set;
       r[i][static_cast<size_t>(KernelIsa::kAvx512)] = avx512_set;
-      r[i][static_cast<size_t>(KernelIsa::kBest)] = avx512 ? avx512_set : avx2 ? KvRowKernels{best, row.avx2, nullptr}
-                                                                               : scalar_set;
+      r[i][static_cast<size_t>(KernelIsa::kBest)] = avx512 ? avx512_set : avx2 ? avx2_set : scalar_set;
     }
     return r;
   }();

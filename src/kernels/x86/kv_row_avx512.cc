@@ -116,17 +116,18 @@ void ScoreTile(int64_t n, const void* const* keys, const float* q, int64_t q_str
 constexpr int kScoreTilesAhead = 4;
 
 // Keys j_begin .. j_end - 1 against kHeads heads, kKeys keys per tile; a short last tile repeats
-// its last key and drops those sums. Prefetches look ahead in the whole run of n_keys keys.
+// its last key and drops those sums. Prefetches look ahead in keys 0 .. prefetch_keys - 1 (0: no
+// prefetching, for the head groups after the first, whose keys the first group already asked for).
 template <int kHeads, typename Row>
-void ScoreHeads(int64_t n, int j_begin, int j_end, int n_keys, const void* const* keys, const float* q,
+void ScoreHeads(int64_t n, int j_begin, int j_end, int prefetch_keys, const void* const* keys, const float* q,
                 int64_t q_stride, float* scores, int64_t score_stride) {
   constexpr int kKeys = 16 / kHeads;
   for (int j0 = j_begin; j0 < j_end; j0 += kKeys) {
     const int valid = std::min(kKeys, j_end - j0);
     const void* tile[kKeys];
     for (int j = 0; j < kKeys; ++j) tile[j] = keys[j0 + std::min(j, valid - 1)];
-    const int next = std::min(n_keys, j0 + kScoreTilesAhead * kKeys);
-    const NextRows next_rows(keys + next, std::min(kKeys, n_keys - next), Row::RowBytes(n),
+    const int next = std::min(prefetch_keys, j0 + kScoreTilesAhead * kKeys);
+    const NextRows next_rows(keys + next, std::min(kKeys, prefetch_keys - next), Row::RowBytes(n),
                              (n + kLanes - 1) / kLanes);
     float sums[16];
     ScoreTile<kHeads, Row>(n, tile, q, q_stride, next_rows, sums);
@@ -146,8 +147,8 @@ void Scores(int64_t n, int n_keys, const void* const* keys, const float* q, int6
   for (int j0 = 0; j0 < n_keys; j0 += kKeysPerBlock) {
     const int j_end = std::min(n_keys, j0 + kKeysPerBlock);
     CoverHeads<4>(0, n_heads, [&]<int kHeads>(int h) {
-      ScoreHeads<kHeads, Row>(n, j0, j_end, n_keys, keys, q + h * q_stride, q_stride, scores + h * score_stride,
-                              score_stride);
+      ScoreHeads<kHeads, Row>(n, j0, j_end, h == 0 ? n_keys : 0, keys, q + h * q_stride, q_stride,
+                              scores + h * score_stride, score_stride);
     });
   }
 }
